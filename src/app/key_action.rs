@@ -1,0 +1,100 @@
+//! The actions a key can be bound to. Keymap files name them in snake_case
+//! (`action = "page_down"`), so renaming a variant is a breaking change for users' keymaps.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyAction {
+    // [global]
+    Quit,
+    Help,
+    Palette,
+    Back,
+    NextView,
+    PrevView,
+    ViewOverview,
+    ViewWorkloads,
+    ViewPods,
+    ViewNodes,
+    ViewContainers,
+    ViewAlerts,
+    ViewEvents,
+    ViewLogs,
+    ToggleMouse,
+    // [table] and [logs]: movement
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// `/`: fuzzy filter on a table, regex filter on logs.
+    Filter,
+    // [table]
+    SortNext,
+    SortPrev,
+    SortReverse,
+    /// Enter: drill into the row (workload → pods, pod → logs, alert → its target).
+    Open,
+    OpenLogs,
+    OpenEvents,
+    OpenOwner,
+    // [logs]
+    ToggleFollow,
+    ToggleWrap,
+    ToggleTimestamps,
+    InvertFilter,
+    ClearFilter,
+    Search,
+    NextMatch,
+    PrevMatch,
+    // [dialog]
+    Confirm,
+    Cancel,
+}
+
+impl KeyAction {
+    /// Every action, for `keymaps check` and for the help overlay's ordering.
+    pub const ALL: &'static [KeyAction] = &[
+        KeyAction::Quit,
+        KeyAction::Help,
+        KeyAction::Palette,
+        KeyAction::Back,
+        KeyAction::NextView,
+        KeyAction::PrevView,
+        KeyAction::ViewOverview,
+        KeyAction::ViewWorkloads,
+        KeyAction::ViewPods,
+        KeyAction::ViewNodes,
+        KeyAction::ViewContainers,
+        KeyAction::ViewAlerts,
+        KeyAction::ViewEvents,
+        KeyAction::ViewLogs,
+        KeyAction::ToggleMouse,
+        KeyAction::Up,
+        KeyAction::Down,
+        KeyAction::PageUp,
+        KeyAction::PageDown,
+        KeyAction::Top,
+        KeyAction::Bottom,
+        KeyAction::Filter,
+        KeyAction::SortNext,
+        KeyAction::SortPrev,
+        KeyAction::SortReverse,
+        KeyAction::Open,
+        KeyAction::OpenLogs,
+        KeyAction::OpenEvents,
+        KeyAction::OpenOwner,
+        KeyAction::ToggleFollow,
+        KeyAction::ToggleWrap,
+        KeyAction::ToggleTimestamps,
+        KeyAction::InvertFilter,
+        KeyAction::ClearFilter,
+        KeyAction::Search,
+        KeyAction::NextMatch,
+        KeyAction::PrevMatch,
+        KeyAction::Confirm,
+        KeyAction::Cancel,
+    ];
+}

@@ -6,3 +6,5 @@ pub mod logs;
 pub mod model;
 pub mod store;
 pub mod ui;
+pub mod fixture;
+pub mod cli;

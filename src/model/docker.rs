@@ -101,9 +101,7 @@ impl DockerContainer {
         }
         match (self.state, self.health_check) {
             (_, Some(HealthCheck::Unhealthy)) => Health::new(HealthLevel::Critical, "unhealthy"),
-            (ContainerRunState::Restarting, _) => {
-                Health::new(HealthLevel::Critical, "restarting")
-            }
+            (ContainerRunState::Restarting, _) => Health::new(HealthLevel::Critical, "restarting"),
             (ContainerRunState::Dead, _) => Health::new(HealthLevel::Critical, "dead"),
             (ContainerRunState::Exited, _) => match self.exit_code {
                 Some(0) => Health::new(HealthLevel::Unknown, "exited 0"),

@@ -183,7 +183,9 @@ impl Workload {
             KubeKind::CronJob => {
                 let cron = self.cron.clone().unwrap_or_default();
                 match cron.last_outcome {
-                    Some(JobOutcome::Failed) => Health::new(HealthLevel::Warning, "last job failed"),
+                    Some(JobOutcome::Failed) => {
+                        Health::new(HealthLevel::Warning, "last job failed")
+                    }
                     Some(JobOutcome::Running) => Health::new(HealthLevel::Progressing, "running"),
                     _ if cron.suspended => Health::new(HealthLevel::Unknown, "suspended"),
                     _ => Health::ok(),
@@ -209,8 +211,7 @@ impl Workload {
                 }
                 if self.desired > 0 && self.ready == 0 {
                     Health::new(HealthLevel::Critical, "no replica ready")
-                } else if self.updated < self.desired
-                    || self.observed_generation < self.generation
+                } else if self.updated < self.desired || self.observed_generation < self.generation
                 {
                     Health::new(HealthLevel::Progressing, "rolling out")
                 } else if self.ready < self.desired {

@@ -1,0 +1,520 @@
+//! The fleet: every object every source reports, plus the indexes views need.
+//!
+//! Applying a [`SourceEvent`] is a pure function of the store and the event, so it is tested
+//! without any I/O. Collections are `IndexMap`s: O(1) upsert/delete by identity and O(1)
+//! access by position, which lets views keep sorted/filtered orders as plain `u32` indexes
+//! instead of cloned rows (DESIGN.md §3). Positions change on delete (`swap_remove`), so every
+//! collection carries a revision that views compare before reusing a cached order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use indexmap::IndexMap;
+
+use super::event::{ContextInfo, Scope, SourceEvent};
+use crate::model::{
+    Alert, AlertId, ContainerId, DockerContainer, Host, HostId, KubeEvent, KubeId, KubeKind, Node,
+    Pod, SourceHealth, SourceKey, Workload,
+};
+
+/// Identity of a node: (context, name).
+pub type NodeKey = (String, String);
+/// Identity of an event: (context, namespace, name).
+pub type EventKey = (String, String, String);
+
+/// What an upsert did.
+enum Upserted<V> {
+    Inserted,
+    Replaced(V),
+    Unchanged,
+}
+
+/// One keyed collection with a revision that changes whenever its contents do.
+#[derive(Debug, Clone)]
+pub struct Collection<K, V> {
+    items: IndexMap<K, V>,
+    revision: u64,
+}
+
+impl<K, V> Default for Collection<K, V> {
+    fn default() -> Self {
+        Collection {
+            items: IndexMap::new(),
+            revision: 0,
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: PartialEq> Collection<K, V> {
+    /// Insert or replace. An identical value changes nothing, so a resync that repeats what
+    /// we have does not invalidate views.
+    fn upsert(&mut self, key: K, value: V) -> Upserted<V> {
+        match self.items.get_mut(&key) {
+            Some(existing) if *existing == value => Upserted::Unchanged,
+            Some(existing) => {
+                self.revision += 1;
+                Upserted::Replaced(std::mem::replace(existing, value))
+            }
+            None => {
+                self.revision += 1;
+                self.items.insert(key, value);
+                Upserted::Inserted
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &K) -> Option<V> {
+        let removed = self.items.swap_remove(key);
+        if removed.is_some() {
+            self.revision += 1;
+        }
+        removed
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) -> Vec<V>
+    where
+        K: Clone,
+    {
+        let doomed: Vec<K> = self
+            .items
+            .iter()
+            .filter(|(k, v)| !keep(k, v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        doomed.iter().filter_map(|k| self.remove(k)).collect()
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V> Collection<K, V> {
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.items.get(key)
+    }
+
+    pub fn get_index(&self, index: usize) -> Option<&V> {
+        self.items.get_index(index).map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.items.values()
+    }
+
+    /// Changes whenever an item is added, replaced or removed.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+}
+
+/// Everything pilothouse knows about the estate.
+#[derive(Debug, Default)]
+pub struct Fleet {
+    pub contexts: BTreeMap<String, ContextInfo>,
+    pub sources: BTreeMap<SourceKey, SourceHealth>,
+    pub workloads: Collection<KubeId, Workload>,
+    pub pods: Collection<KubeId, Pod>,
+    pub nodes: Collection<NodeKey, Node>,
+    pub events: Collection<EventKey, KubeEvent>,
+    pub containers: Collection<ContainerId, DockerContainer>,
+    pub hosts: Collection<HostId, Host>,
+    pub alerts: Collection<AlertId, Alert>,
+    /// Pods scheduled per node, kept as pods come and go so the nodes view never scans pods.
+    pods_per_node: HashMap<NodeKey, u32>,
+}
+
+impl Fleet {
+    pub fn new() -> Self {
+        Fleet::default()
+    }
+
+    /// Apply one event. Log events are not the fleet's business and are ignored here.
+    pub fn apply(&mut self, event: SourceEvent) {
+        match event {
+            SourceEvent::Health { source, health } => {
+                self.sources.insert(source, health);
+            }
+            SourceEvent::Context(info) => {
+                self.contexts.insert(info.name.clone(), info);
+            }
+            SourceEvent::UpsertWorkload(w) => {
+                self.workloads.upsert(w.id.clone(), w);
+            }
+            SourceEvent::DeleteWorkload(id) => {
+                self.workloads.remove(&id);
+            }
+            SourceEvent::UpsertPod(pod) => {
+                let new_node = node_key(&pod);
+                match self.pods.upsert(pod.id.clone(), pod) {
+                    Upserted::Inserted => self.index_node(new_node),
+                    Upserted::Replaced(old) => {
+                        self.unindex_pod(&old);
+                        self.index_node(new_node);
+                    }
+                    Upserted::Unchanged => {}
+                }
+            }
+            SourceEvent::DeletePod(id) => {
+                if let Some(old) = self.pods.remove(&id) {
+                    self.unindex_pod(&old);
+                }
+            }
+            SourceEvent::UpsertNode(node) => {
+                self.nodes
+                    .upsert((node.context.clone(), node.name.clone()), node);
+            }
+            SourceEvent::DeleteNode { context, name } => {
+                self.nodes.remove(&(context, name));
+            }
+            SourceEvent::UpsertEvent(ev) => {
+                let key = (ev.context.clone(), ev.namespace.clone(), ev.name.clone());
+                self.events.upsert(key, ev);
+            }
+            SourceEvent::DeleteEvent {
+                context,
+                namespace,
+                name,
+            } => {
+                self.events.remove(&(context, namespace, name));
+            }
+            SourceEvent::UpsertContainer(c) => {
+                self.containers.upsert(c.id.clone(), c);
+            }
+            SourceEvent::DeleteContainer(id) => {
+                self.containers.remove(&id);
+            }
+            SourceEvent::HostSample { id, sample } => {
+                let mut host = self
+                    .hosts
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| Host::new(id.clone()));
+                host.record(sample);
+                self.hosts.upsert(id, host);
+            }
+            SourceEvent::DeleteHost(id) => {
+                self.hosts.remove(&id);
+            }
+            SourceEvent::UpsertAlert(alert) => {
+                self.alerts.upsert(alert.id.clone(), alert);
+            }
+            SourceEvent::DeleteAlert(id) => {
+                self.alerts.remove(&id);
+            }
+            SourceEvent::Clear(scope) => self.clear(&scope),
+            SourceEvent::Batch(events) => {
+                for e in events {
+                    self.apply(e);
+                }
+            }
+            SourceEvent::Log(_) | SourceEvent::LogDropped { .. } => {}
+        }
+    }
+
+    fn clear(&mut self, scope: &Scope) {
+        match scope {
+            Scope::Kube { context, kind } => match kind {
+                KubeKind::Pod => {
+                    for pod in self.pods.retain(|id, _| &id.context != context) {
+                        self.unindex_pod(&pod);
+                    }
+                }
+                KubeKind::Node => {
+                    self.nodes.retain(|(ctx, _), _| ctx != context);
+                }
+                kind => {
+                    self.workloads
+                        .retain(|id, _| !(&id.context == context && id.kind == *kind));
+                }
+            },
+            Scope::KubeEvents { context } => {
+                self.events.retain(|(ctx, _, _), _| ctx != context);
+            }
+            Scope::DockerHost { host } => {
+                self.containers.retain(|id, _| &id.host != host);
+            }
+            Scope::Alerts { source } => {
+                self.alerts.retain(|id, _| &id.source != source);
+            }
+            Scope::Hosts { source } => {
+                self.hosts.retain(|id, _| &id.source != source);
+            }
+        }
+    }
+
+    fn index_node(&mut self, key: Option<NodeKey>) {
+        if let Some(key) = key {
+            *self.pods_per_node.entry(key).or_default() += 1;
+        }
+    }
+
+    fn unindex_pod(&mut self, pod: &Pod) {
+        if let Some(key) = node_key(pod)
+            && let Some(count) = self.pods_per_node.get_mut(&key)
+        {
+            *count = count.saturating_sub(1);
+        }
+    }
+
+    /// How many pods the store has scheduled on a node.
+    pub fn pod_count_on(&self, context: &str, node: &str) -> u32 {
+        self.pods_per_node
+            .get(&(context.to_string(), node.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The pods a workload selects (same context and namespace, labels match its selector).
+    pub fn pods_of<'a>(&'a self, workload: &'a Workload) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.pods.values().filter(move |p| {
+            p.id.context == workload.id.context
+                && p.id.namespace == workload.id.namespace
+                && !workload.selector.is_empty()
+                && workload
+                    .selector
+                    .iter()
+                    .all(|(k, v)| p.labels.get(k) == Some(v))
+        })
+    }
+
+    /// Firing alerts (not silenced or inhibited).
+    pub fn firing_alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts
+            .values()
+            .filter(|a| a.state == crate::model::AlertState::Firing)
+    }
+}
+
+fn node_key(pod: &Pod) -> Option<NodeKey> {
+    pod.node
+        .as_ref()
+        .map(|n| (pod.id.context.clone(), n.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        AlertState, ContainerState, HostSample, PodContainer, PodPhase, SourceKind,
+    };
+
+    fn pod(ctx: &str, ns: &str, name: &str, node: Option<&str>) -> Pod {
+        Pod {
+            id: KubeId::new(ctx, ns, KubeKind::Pod, name),
+            created: None,
+            labels: [("app".to_string(), "api".to_string())].into(),
+            phase: PodPhase::Running,
+            node: node.map(String::from),
+            ip: None,
+            owner: None,
+            containers: vec![PodContainer {
+                name: "main".into(),
+                image: "api:1".into(),
+                ready: true,
+                restarts: 0,
+                state: ContainerState::Running { since: None },
+                last_termination: None,
+            }],
+            deleting: false,
+            cpu_millis: None,
+            memory_bytes: None,
+        }
+    }
+
+    fn deployment(ctx: &str, ns: &str, name: &str) -> Workload {
+        Workload {
+            id: KubeId::new(ctx, ns, KubeKind::Deployment, name),
+            created: None,
+            labels: BTreeMap::new(),
+            selector: [("app".to_string(), "api".to_string())].into(),
+            images: vec![],
+            desired: 2,
+            ready: 2,
+            updated: 2,
+            available: 2,
+            paused: false,
+            generation: 1,
+            observed_generation: 1,
+            revision: Some(1),
+            conditions: vec![],
+            cron: None,
+            job: None,
+            owner: None,
+        }
+    }
+
+    #[test]
+    fn upsert_then_delete_leaves_nothing_and_bumps_revision() {
+        let mut fleet = Fleet::new();
+        fleet.apply(SourceEvent::UpsertPod(pod(
+            "c",
+            "shop",
+            "api-1",
+            Some("n1"),
+        )));
+        assert_eq!(fleet.pods.len(), 1);
+        let rev = fleet.pods.revision();
+        fleet.apply(SourceEvent::DeletePod(KubeId::new(
+            "c",
+            "shop",
+            KubeKind::Pod,
+            "api-1",
+        )));
+        assert!(fleet.pods.is_empty());
+        assert!(fleet.pods.revision() > rev);
+    }
+
+    #[test]
+    fn identical_upsert_does_not_change_revision() {
+        let mut fleet = Fleet::new();
+        fleet.apply(SourceEvent::UpsertPod(pod(
+            "c",
+            "shop",
+            "api-1",
+            Some("n1"),
+        )));
+        let rev = fleet.pods.revision();
+        fleet.apply(SourceEvent::UpsertPod(pod(
+            "c",
+            "shop",
+            "api-1",
+            Some("n1"),
+        )));
+        assert_eq!(fleet.pods.revision(), rev);
+        assert_eq!(
+            fleet.pod_count_on("c", "n1"),
+            1,
+            "an unchanged upsert must not double count"
+        );
+    }
+
+    #[test]
+    fn same_name_in_two_contexts_are_two_pods() {
+        let mut fleet = Fleet::new();
+        fleet.apply(SourceEvent::UpsertPod(pod(
+            "staging", "shop", "api-1", None,
+        )));
+        fleet.apply(SourceEvent::UpsertPod(pod("prod", "shop", "api-1", None)));
+        assert_eq!(fleet.pods.len(), 2);
+    }
+
+    #[test]
+    fn pods_per_node_follows_moves_and_deletes() {
+        let mut fleet = Fleet::new();
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", "a", Some("n1"))));
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", "b", Some("n1"))));
+        assert_eq!(fleet.pod_count_on("c", "n1"), 2);
+        // "a" is rescheduled onto n2.
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", "a", Some("n2"))));
+        assert_eq!(fleet.pod_count_on("c", "n1"), 1);
+        assert_eq!(fleet.pod_count_on("c", "n2"), 1);
+        fleet.apply(SourceEvent::DeletePod(KubeId::new(
+            "c",
+            "shop",
+            KubeKind::Pod,
+            "b",
+        )));
+        assert_eq!(fleet.pod_count_on("c", "n1"), 0);
+        fleet.apply(SourceEvent::Clear(Scope::Kube {
+            context: "c".into(),
+            kind: KubeKind::Pod,
+        }));
+        assert_eq!(fleet.pod_count_on("c", "n2"), 0);
+    }
+
+    #[test]
+    fn clear_only_touches_its_scope() {
+        let mut fleet = Fleet::new();
+        fleet.apply(SourceEvent::Batch(vec![
+            SourceEvent::UpsertPod(pod("a", "shop", "p", None)),
+            SourceEvent::UpsertPod(pod("b", "shop", "p", None)),
+            SourceEvent::UpsertWorkload(deployment("a", "shop", "api")),
+        ]));
+        fleet.apply(SourceEvent::Clear(Scope::Kube {
+            context: "a".into(),
+            kind: KubeKind::Pod,
+        }));
+        assert_eq!(fleet.pods.len(), 1);
+        assert_eq!(
+            fleet.pods.values().next().map(|p| p.id.context.as_str()),
+            Some("b")
+        );
+        assert_eq!(fleet.workloads.len(), 1, "clearing pods keeps deployments");
+    }
+
+    #[test]
+    fn workload_selects_its_pods_by_labels_in_its_namespace() {
+        let mut fleet = Fleet::new();
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", "api-1", None)));
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "payments", "api-1", None)));
+        let mut other = pod("c", "shop", "worker-1", None);
+        other.labels = [("app".to_string(), "worker".to_string())].into();
+        fleet.apply(SourceEvent::UpsertPod(other));
+        let deploy = deployment("c", "shop", "api");
+        let names: Vec<_> = fleet.pods_of(&deploy).map(|p| p.id.name.as_str()).collect();
+        assert_eq!(names, vec!["api-1"]);
+    }
+
+    #[test]
+    fn host_samples_accumulate_bounded_history() {
+        let mut fleet = Fleet::new();
+        let id = HostId {
+            source: "local".into(),
+            name: "box".into(),
+        };
+        for i in 0..(crate::model::host::HOST_HISTORY + 10) {
+            fleet.apply(SourceEvent::HostSample {
+                id: id.clone(),
+                sample: HostSample {
+                    cpu_percent: i as f64,
+                    ..HostSample::default()
+                },
+            });
+        }
+        let host = fleet.hosts.get(&id).expect("host recorded");
+        assert_eq!(host.cpu_history.len(), crate::model::host::HOST_HISTORY);
+        assert_eq!(
+            host.cpu_history.back().copied(),
+            Some((crate::model::host::HOST_HISTORY + 9) as f64)
+        );
+    }
+
+    #[test]
+    fn source_health_and_firing_alerts() {
+        let mut fleet = Fleet::new();
+        let key = SourceKey::new(SourceKind::Docker, "local");
+        fleet.apply(SourceEvent::Health {
+            source: key.clone(),
+            health: SourceHealth::Unavailable {
+                error: "no socket".into(),
+            },
+        });
+        assert_eq!(
+            fleet.sources.get(&key).map(|h| h.label()),
+            Some("unavailable")
+        );
+        let alert = |fp: &str, state| Alert {
+            id: AlertId {
+                source: "am".into(),
+                fingerprint: fp.into(),
+            },
+            labels: [("alertname".to_string(), "HighCPUUsage".to_string())].into(),
+            annotations: BTreeMap::new(),
+            state,
+            starts_at: None,
+            silenced_by: vec![],
+        };
+        fleet.apply(SourceEvent::UpsertAlert(alert("1", AlertState::Firing)));
+        fleet.apply(SourceEvent::UpsertAlert(alert("2", AlertState::Silenced)));
+        assert_eq!(fleet.firing_alerts().count(), 1);
+        fleet.apply(SourceEvent::DeleteAlert(AlertId {
+            source: "am".into(),
+            fingerprint: "1".into(),
+        }));
+        assert_eq!(fleet.firing_alerts().count(), 0);
+    }
+}

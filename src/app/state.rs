@@ -1,0 +1,429 @@
+//! The application state and `App::update`, the one place state changes.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use jiff::Timestamp;
+
+use super::palette::{self, Command};
+use super::prompt::{PromptOutcome, handle_prompt_key, new_prompt};
+use super::{Action, KeyAction};
+use crate::config::theme::Theme;
+use crate::config::{KeyPress, Keymap, Layer, Resolution};
+use crate::logs::{LogPane, LogStore};
+use crate::store::{Fleet, SourceEvent};
+use crate::ui::Chrome;
+use crate::ui::state::{Overlay, PromptKind, StatusMessage, UiState, ViewKind};
+use crate::ui::table;
+use crate::ui::views::table_spec;
+
+/// Rows the header, table header and status bar take from the terminal's height.
+const CHROME_ROWS: u16 = 5;
+
+pub struct App {
+    pub fleet: Fleet,
+    pub logs: LogStore,
+    pub ui: UiState,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub chrome: Chrome,
+    /// The open log view, if one was opened from a pod, workload or container.
+    pub log_pane: Option<LogPane>,
+    /// Lines arrived since the pane last filtered; its filter must look at them.
+    pub(super) logs_ingested: bool,
+    pub should_quit: bool,
+    /// Test-only (`PILOTHOUSE_TEST_PANIC`): panic after the first frame, to prove the
+    /// panic hook restores the terminal.
+    pub test_panic: bool,
+    /// Keys typed so far of a multi-key sequence (`g` of `g g`).
+    pending_keys: Vec<KeyPress>,
+    /// Terminal size, for paging and mouse hit-testing.
+    pub size: (u16, u16),
+    pub(super) dirty: bool,
+}
+
+impl App {
+    pub fn new(
+        theme: Theme,
+        keymap: Keymap,
+        chrome: Chrome,
+        log_budget: usize,
+        now: Timestamp,
+    ) -> App {
+        let mut ui = UiState::new(now);
+        if !chrome.problems.is_empty() {
+            ui.overlay = Some(Overlay::Problems);
+        }
+        App {
+            fleet: Fleet::new(),
+            logs: LogStore::new(log_budget),
+            ui,
+            theme,
+            keymap,
+            chrome,
+            log_pane: None,
+            logs_ingested: false,
+            should_quit: false,
+            test_panic: false,
+            pending_keys: Vec::new(),
+            size: (80, 24),
+            dirty: true,
+        }
+    }
+
+    /// True when something changed since the last frame.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Bring cached row orders up to date and clear the dirty flag; call before drawing.
+    pub fn prepare_frame(&mut self) {
+        self.dirty = false;
+        if let Some(spec) = table_spec(self.ui.view) {
+            let scope = self.ui.scope.clone();
+            let view = self.ui.view;
+            table::refresh(spec, &self.fleet, &scope, self.ui.table_mut(view));
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Key(key) => {
+                // Release and repeat events from terminals that report them are not presses.
+                if key.kind == KeyEventKind::Press {
+                    self.on_key(key);
+                    self.dirty = true;
+                }
+            }
+            Action::Mouse(mouse) => self.on_mouse(mouse),
+            Action::Resize { width, height } => {
+                self.size = (width, height);
+                self.dirty = true;
+            }
+            Action::Source(event) => self.on_source(event),
+            Action::Do(action) => {
+                self.perform(action);
+                self.dirty = true;
+            }
+            Action::Command(line) => {
+                self.run_command(&line);
+                self.dirty = true;
+            }
+            Action::Tick(now) => {
+                self.ui.now = now;
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn on_source(&mut self, event: SourceEvent) {
+        match event {
+            SourceEvent::Log(lines) => {
+                for line in lines {
+                    self.logs.ingest(line);
+                }
+                self.logs_ingested = true;
+                // Only the logs view shows lines; other views need no redraw for them.
+                if self.ui.view == ViewKind::Logs {
+                    self.dirty = true;
+                }
+            }
+            SourceEvent::LogDropped { stream, lines } => self.logs.note_dropped(&stream, lines),
+            other => {
+                self.fleet.apply(other);
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn page(&self) -> isize {
+        self.size.1.saturating_sub(CHROME_ROWS).max(1) as isize
+    }
+
+    fn layers(&self) -> &'static [Layer] {
+        match self.ui.view {
+            ViewKind::Logs => &[Layer::Logs, Layer::Global],
+            _ => &[Layer::Table, Layer::Global],
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) {
+        // Ctrl-C always quits, whatever the keymap says: the way out must never be lost.
+        if key.code == KeyCode::Char('c')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+        {
+            self.should_quit = true;
+            return;
+        }
+        if self.ui.prompt.is_some() {
+            self.on_prompt_key(key);
+            return;
+        }
+        match &mut self.ui.overlay {
+            Some(Overlay::Problems) => {
+                if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                    self.ui.overlay = None;
+                }
+                return;
+            }
+            Some(Overlay::Help { scroll }) => {
+                match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                    KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+                    KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                    _ => self.ui.overlay = None,
+                }
+                return;
+            }
+            None => {}
+        }
+        let press = KeyPress::from(key);
+        match self
+            .keymap
+            .resolve(self.layers(), &self.pending_keys, press)
+        {
+            Resolution::Pending => self.pending_keys.push(press),
+            Resolution::Action(action) => {
+                self.pending_keys.clear();
+                self.perform(action);
+            }
+            Resolution::Unbound => {
+                // A broken sequence: try the key on its own, as vim does.
+                let had_pending = !self.pending_keys.is_empty();
+                self.pending_keys.clear();
+                if had_pending
+                    && let Resolution::Action(action) =
+                        self.keymap.resolve(self.layers(), &[], press)
+                {
+                    self.perform(action);
+                }
+            }
+        }
+    }
+
+    fn on_prompt_key(&mut self, key: KeyEvent) {
+        let Some(prompt) = self.ui.prompt.as_mut() else {
+            return;
+        };
+        match handle_prompt_key(prompt, key, &self.fleet) {
+            PromptOutcome::Editing { changed } => {
+                if changed && prompt.kind == PromptKind::Filter {
+                    let text = prompt.text();
+                    self.set_filter(text);
+                }
+            }
+            PromptOutcome::Cancel => {
+                let kind = prompt.kind.clone();
+                self.ui.prompt = None;
+                if kind == PromptKind::Filter {
+                    self.set_filter(String::new());
+                }
+            }
+            PromptOutcome::Submit(text) => {
+                let kind = prompt.kind.clone();
+                self.ui.prompt = None;
+                match kind {
+                    PromptKind::Palette => self.run_command(&text),
+                    PromptKind::Filter => self.set_filter(text),
+                    PromptKind::Search => self.set_search(text),
+                }
+            }
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) {
+        if !self.ui.mouse {
+            return;
+        }
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.perform(KeyAction::Down),
+            MouseEventKind::ScrollUp => self.perform(KeyAction::Up),
+            MouseEventKind::Down(crossterm::event::MouseButton::Left) => {
+                // Header is 3 rows, then the table's own header row.
+                if self.ui.view.has_table() && mouse.row >= 4 {
+                    let view = self.ui.view;
+                    let state = self.ui.table_mut(view);
+                    let row = state.offset.get() + (mouse.row - 4) as usize;
+                    if row < state.rows.len() {
+                        state.selected = row;
+                    }
+                } else if mouse.row == 2 {
+                    // The tab bar: find the tab under the pointer.
+                    let mut x = 1u16;
+                    for (i, view) in ViewKind::ALL.iter().enumerate() {
+                        let w = format!(" {} {} ", i + 1, view.title()).chars().count() as u16;
+                        if mouse.column >= x && mouse.column < x + w {
+                            self.go(*view);
+                            break;
+                        }
+                        x += w;
+                    }
+                }
+            }
+            _ => return,
+        }
+        self.dirty = true;
+    }
+
+    /// Switch view, remembering where we came from for `back`.
+    pub fn go(&mut self, view: ViewKind) {
+        if view != self.ui.view {
+            self.ui.previous_views.push(self.ui.view);
+            if self.ui.previous_views.len() > 32 {
+                self.ui.previous_views.remove(0);
+            }
+            self.ui.view = view;
+        }
+    }
+
+    pub(super) fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.ui.status = Some(StatusMessage {
+            text: text.into(),
+            error,
+        });
+    }
+
+    pub fn run_command(&mut self, line: &str) {
+        match palette::parse(line) {
+            Ok(Command::Go(view)) => self.go(view),
+            Ok(Command::Namespace(ns)) => {
+                self.set_status(
+                    format!("namespace scope: {}", ns.as_deref().unwrap_or("all")),
+                    false,
+                );
+                self.ui.scope.namespace = ns;
+            }
+            Ok(Command::Context(ctx)) => {
+                if let Some(name) = &ctx
+                    && !self.fleet.contexts.contains_key(name)
+                {
+                    self.set_status(format!("no context named `{name}`"), true);
+                    return;
+                }
+                self.set_status(
+                    format!("context scope: {}", ctx.as_deref().unwrap_or("all")),
+                    false,
+                );
+                self.ui.scope.context = ctx;
+            }
+            Ok(Command::Help) => self.ui.overlay = Some(Overlay::Help { scroll: 0 }),
+            Ok(Command::Quit) => self.should_quit = true,
+            Err(e) => self.set_status(e.to_string(), true),
+        }
+    }
+
+    fn set_filter(&mut self, text: String) {
+        let view = self.ui.view;
+        if view == ViewKind::Logs {
+            self.set_log_filter(text);
+            return;
+        }
+        if view.has_table() {
+            let state = self.ui.table_mut(view);
+            state.filter = text;
+            state.selected = 0;
+            state.invalidate();
+        }
+    }
+
+    /// Perform a bound action.
+    pub fn perform(&mut self, action: KeyAction) {
+        use KeyAction as K;
+        self.ui.status = None;
+        if self.ui.view == ViewKind::Logs && self.perform_log_action(action) {
+            return;
+        }
+        let view = self.ui.view;
+        let page = self.page();
+        match action {
+            K::Quit => self.should_quit = true,
+            K::Help => self.ui.overlay = Some(Overlay::Help { scroll: 0 }),
+            K::Palette => self.ui.prompt = Some(new_prompt(PromptKind::Palette, "")),
+            K::Filter => {
+                if view.has_table() || view == ViewKind::Logs {
+                    let current = if view.has_table() {
+                        self.ui.table(view).filter.clone()
+                    } else {
+                        String::new()
+                    };
+                    self.ui.prompt = Some(new_prompt(PromptKind::Filter, &current));
+                }
+            }
+            K::Back | K::Cancel => {
+                if view.has_table() && !self.ui.table(view).filter.is_empty() {
+                    self.set_filter(String::new());
+                } else if let Some(prev) = self.ui.previous_views.pop() {
+                    self.ui.view = prev;
+                }
+            }
+            K::NextView | K::PrevView => {
+                let n = ViewKind::ALL.len();
+                let step = if action == K::NextView { 1 } else { n - 1 };
+                self.go(ViewKind::ALL[(view.index() + step) % n]);
+            }
+            K::ViewOverview => self.go(ViewKind::Overview),
+            K::ViewWorkloads => self.go(ViewKind::Workloads),
+            K::ViewPods => self.go(ViewKind::Pods),
+            K::ViewNodes => self.go(ViewKind::Nodes),
+            K::ViewContainers => self.go(ViewKind::Containers),
+            K::ViewAlerts => self.go(ViewKind::Alerts),
+            K::ViewEvents => self.go(ViewKind::Events),
+            K::ViewLogs => self.go(ViewKind::Logs),
+            K::ToggleMouse => {
+                self.ui.mouse = !self.ui.mouse;
+                let state = if self.ui.mouse { "on" } else { "off" };
+                self.set_status(format!("mouse {state}"), false);
+            }
+            K::Up => self.move_selection(-1),
+            K::Down => self.move_selection(1),
+            K::PageUp => self.move_selection(-page),
+            K::PageDown => self.move_selection(page),
+            K::Top => self.move_selection(isize::MIN / 2),
+            K::Bottom => self.move_selection(isize::MAX / 2),
+            K::SortNext | K::SortPrev | K::SortReverse => self.sort(action),
+            K::Open => self.open_selected(),
+            K::OpenLogs => self.open_logs_for_selection(),
+            K::OpenEvents => self.open_events_for_selection(),
+            K::OpenOwner => self.open_owner_of_selection(),
+            K::ToggleFollow
+            | K::ToggleWrap
+            | K::ToggleTimestamps
+            | K::InvertFilter
+            | K::ClearFilter
+            | K::Search
+            | K::NextMatch
+            | K::PrevMatch
+            | K::Confirm => {}
+        }
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let view = self.ui.view;
+        if view.has_table() {
+            self.ui.table_mut(view).move_by(delta);
+        }
+    }
+
+    fn sort(&mut self, action: KeyAction) {
+        let view = self.ui.view;
+        let Some(spec) = table_spec(view) else {
+            return;
+        };
+        let columns = spec.columns().len();
+        let state = self.ui.table_mut(view);
+        match action {
+            KeyAction::SortNext => state.sort.column = (state.sort.column + 1) % columns,
+            KeyAction::SortPrev => state.sort.column = (state.sort.column + columns - 1) % columns,
+            _ => state.sort.descending = !state.sort.descending,
+        }
+        let title = spec.columns()[state.sort.column].title;
+        let dir = if state.sort.descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        state.invalidate();
+        self.set_status(format!("sorted by {title}, {dir}"), false);
+    }
+}

@@ -1,0 +1,83 @@
+//! What sources send: the only way the outside world changes the fleet (DESIGN.md §2).
+
+use crate::logs::{RawLogLine, StreamKey};
+use crate::model::{
+    Alert, AlertId, ContainerId, DockerContainer, Environment, HostId, HostSample, KubeEvent,
+    KubeId, KubeKind, Node, Pod, SourceHealth, SourceKey, Workload,
+};
+
+/// A Kubernetes context as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextInfo {
+    pub name: String,
+    pub environment: Environment,
+    /// `None` means all namespaces.
+    pub namespace: Option<String>,
+}
+
+/// The part of the fleet one source owns, which it can clear before a relist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every object of one kind in one context (`Pod` covers pods, `Node` nodes...).
+    Kube {
+        context: String,
+        kind: KubeKind,
+    },
+    /// Every event of one context.
+    KubeEvents {
+        context: String,
+    },
+    DockerHost {
+        host: String,
+    },
+    Alerts {
+        source: String,
+    },
+    Hosts {
+        source: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceEvent {
+    Health {
+        source: SourceKey,
+        health: SourceHealth,
+    },
+    Context(ContextInfo),
+    UpsertWorkload(Workload),
+    DeleteWorkload(KubeId),
+    UpsertPod(Pod),
+    DeletePod(KubeId),
+    UpsertNode(Node),
+    DeleteNode {
+        context: String,
+        name: String,
+    },
+    UpsertEvent(KubeEvent),
+    DeleteEvent {
+        context: String,
+        namespace: String,
+        name: String,
+    },
+    UpsertContainer(DockerContainer),
+    DeleteContainer(ContainerId),
+    HostSample {
+        id: HostId,
+        sample: HostSample,
+    },
+    DeleteHost(HostId),
+    UpsertAlert(Alert),
+    DeleteAlert(AlertId),
+    /// Forget everything in a scope, e.g. before the upserts of a relist.
+    Clear(Scope),
+    /// Events applied together, so no frame shows half of a relist.
+    Batch(Vec<SourceEvent>),
+    /// Log lines, routed to the log store rather than the fleet.
+    Log(Vec<RawLogLine>),
+    /// Lines a source had to drop because its channel was full.
+    LogDropped {
+        stream: StreamKey,
+        lines: u64,
+    },
+}

@@ -1,0 +1,261 @@
+//! The table every list view shares: columns, sorting by index, fuzzy filtering, and drawing
+//! only the rows that are visible.
+//!
+//! A view describes its rows with [`TableSpec`]; the generic code keeps a cached order of row
+//! references (plain `u32` positions into the fleet's collections) that is rebuilt only when
+//! the data, the filter, the sort or the scope change.
+
+use std::cmp::Ordering;
+
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table, Widget};
+
+use super::state::{ScopeFilter, TableState};
+use crate::config::theme::Theme;
+use crate::store::Fleet;
+
+/// One column of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: Constraint,
+}
+
+/// A row in a table: an item, or a group header (compose project) that precedes items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowRef {
+    Item(u32),
+    /// A group heading, represented by its first item.
+    Group(u32),
+}
+
+impl RowRef {
+    pub fn item(self) -> Option<u32> {
+        match self {
+            RowRef::Item(i) => Some(i),
+            RowRef::Group(_) => None,
+        }
+    }
+}
+
+/// A styled cell: text plus the theme key that colors it.
+pub struct CellText {
+    pub text: String,
+    pub style: &'static str,
+}
+
+impl CellText {
+    pub fn new(text: impl Into<String>, style: &'static str) -> Self {
+        CellText {
+            text: text.into(),
+            style,
+        }
+    }
+
+    pub fn plain(text: impl Into<String>) -> Self {
+        CellText::new(text, "table.row")
+    }
+}
+
+/// What a list view tells the generic table about its rows.
+pub trait TableSpec {
+    fn columns(&self) -> &'static [Column];
+    /// A number that changes whenever the rows' data may have changed.
+    fn revision(&self, fleet: &Fleet) -> u64;
+    /// Every item position in scope, in any order.
+    fn items(&self, fleet: &Fleet, scope: &ScopeFilter) -> Vec<u32>;
+    fn compare(&self, fleet: &Fleet, a: u32, b: u32, column: usize) -> Ordering;
+    /// Text the fuzzy filter matches against; written into `out` to avoid allocating.
+    fn haystack(&self, fleet: &Fleet, item: u32, out: &mut String);
+    fn cells(&self, fleet: &Fleet, item: u32, now: jiff::Timestamp) -> Vec<CellText>;
+    /// The group an item belongs to, when the view groups rows (compose projects).
+    fn group(&self, _fleet: &Fleet, _item: u32) -> Option<String> {
+        None
+    }
+}
+
+/// Recompute a table's row order if anything it depends on changed. Cheap when nothing did.
+pub fn refresh(spec: &dyn TableSpec, fleet: &Fleet, scope: &ScopeFilter, state: &mut TableState) {
+    let key = (
+        spec.revision(fleet),
+        state.filter.clone(),
+        state.sort,
+        scope.clone(),
+    );
+    if state.order_key.as_ref() == Some(&key) {
+        return;
+    }
+    let selected_item = state.selected_row().and_then(|r| r.item());
+    let mut items = spec.items(fleet, scope);
+    if !state.filter.is_empty() {
+        items = fuzzy_filter(spec, fleet, items, &state.filter);
+    }
+    let column = state
+        .sort
+        .column
+        .min(spec.columns().len().saturating_sub(1));
+    items.sort_by(|&a, &b| {
+        let group = match (spec.group(fleet, a), spec.group(fleet, b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        let by_column = spec.compare(fleet, a, b, column);
+        group.then(if state.sort.descending {
+            by_column.reverse()
+        } else {
+            by_column
+        })
+    });
+    let mut rows = Vec::with_capacity(items.len());
+    let mut last_group: Option<String> = None;
+    for item in items {
+        let group = spec.group(fleet, item);
+        if group.is_some() && group != last_group {
+            rows.push(RowRef::Group(item));
+        }
+        last_group = group;
+        rows.push(RowRef::Item(item));
+    }
+    state.rows = rows;
+    state.order_key = Some(key);
+    // Keep the selection on the same item when rows move around it.
+    if let Some(item) = selected_item
+        && let Some(pos) = state.rows.iter().position(|r| *r == RowRef::Item(item))
+    {
+        state.selected = pos;
+    }
+    state.clamp();
+}
+
+fn fuzzy_filter(spec: &dyn TableSpec, fleet: &Fleet, items: Vec<u32>, filter: &str) -> Vec<u32> {
+    let pattern = Pattern::new(
+        filter,
+        CaseMatching::Smart,
+        Normalization::Smart,
+        AtomKind::Fuzzy,
+    );
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut text = String::new();
+    let mut utf32 = Vec::new();
+    items
+        .into_iter()
+        .filter(|&item| {
+            text.clear();
+            spec.haystack(fleet, item, &mut text);
+            pattern
+                .score(Utf32Str::new(&text, &mut utf32), &mut matcher)
+                .is_some()
+        })
+        .collect()
+}
+
+/// Draws a table from its cached order; formats only the rows that fit.
+pub struct TableView<'a> {
+    pub spec: &'a dyn TableSpec,
+    pub fleet: &'a Fleet,
+    pub state: &'a TableState,
+    pub theme: &'a Theme,
+    pub now: jiff::Timestamp,
+    /// Said instead of an empty table, so an empty list is never mistaken for "all is well".
+    pub empty_message: String,
+}
+
+impl Widget for TableView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height < 2 {
+            return;
+        }
+        let columns = self.spec.columns();
+        let header = Row::new(columns.iter().enumerate().map(|(i, c)| {
+            let (mark, key) = if i == self.state.sort.column {
+                (
+                    if self.state.sort.descending {
+                        "↓"
+                    } else {
+                        "↑"
+                    },
+                    "table.header.sorted",
+                )
+            } else {
+                ("", "table.header")
+            };
+            Cell::from(format!("{}{mark}", c.title)).style(self.theme.style(key))
+        }))
+        .style(self.theme.style("table.header"));
+        let body_height = area.height.saturating_sub(1) as usize;
+        if self.state.rows.is_empty() {
+            let widths: Vec<Constraint> = columns.iter().map(|c| c.width).collect();
+            Table::new(Vec::<Row>::new(), widths)
+                .header(header)
+                .render(area, buf);
+            let msg = Rect {
+                y: area.y + 1,
+                height: 1,
+                ..area
+            };
+            Line::styled(
+                format!("  {}", self.empty_message),
+                self.theme.style("table.dim"),
+            )
+            .render(msg, buf);
+            return;
+        }
+        let offset = self.state.offset_for(body_height);
+        let visible = self
+            .state
+            .rows
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(body_height);
+        let rows: Vec<Row> = visible
+            .map(|(index, row)| {
+                let style = if index == self.state.selected {
+                    self.theme.style("table.selected")
+                } else if index % 2 == 1 {
+                    self.theme.style("table.row.alt")
+                } else {
+                    self.theme.style("table.row")
+                };
+                match *row {
+                    RowRef::Group(item) => {
+                        let label = self.spec.group(self.fleet, item).unwrap_or_default();
+                        let marker = if index == self.state.selected {
+                            "▶ "
+                        } else {
+                            "▾ "
+                        };
+                        Row::new(vec![Cell::from(Line::from(vec![Span::styled(
+                            format!("{marker}{label}"),
+                            self.theme.style("table.group"),
+                        )]))])
+                        .style(style)
+                    }
+                    RowRef::Item(item) => {
+                        let cells = self.spec.cells(self.fleet, item, self.now);
+                        Row::new(cells.into_iter().map(|c| {
+                            Cell::from(c.text).style(if c.style == "table.row" {
+                                Style::default()
+                            } else {
+                                self.theme.style(c.style)
+                            })
+                        }))
+                        .style(style)
+                    }
+                }
+            })
+            .collect();
+        let widths: Vec<Constraint> = columns.iter().map(|c| c.width).collect();
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .render(area, buf);
+    }
+}

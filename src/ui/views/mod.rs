@@ -1,0 +1,55 @@
+//! The list views, each a [`TableSpec`](crate::ui::table::TableSpec), and the overview.
+
+pub mod alerts;
+pub mod containers;
+pub mod events;
+pub mod nodes;
+pub mod overview;
+pub mod pods;
+pub mod workloads;
+
+use crate::model::Health;
+use crate::ui::state::ViewKind;
+use crate::ui::table::{CellText, TableSpec};
+
+/// A status cell: the level's symbol and the reason, styled by level, readable without color.
+pub fn health_cell(health: &Health) -> CellText {
+    let reason = if health.reason.is_empty() {
+        health.level.label()
+    } else {
+        health.reason.as_str()
+    };
+    CellText::new(
+        format!("{} {reason}", health.level.symbol()),
+        health.level.style_key(),
+    )
+}
+
+/// The table behind a view, if the view is a table.
+pub fn table_spec(view: ViewKind) -> Option<&'static dyn TableSpec> {
+    match view {
+        ViewKind::Workloads => Some(&workloads::WorkloadsTable),
+        ViewKind::Pods => Some(&pods::PodsTable),
+        ViewKind::Nodes => Some(&nodes::NodesTable),
+        ViewKind::Containers => Some(&containers::ContainersTable),
+        ViewKind::Alerts => Some(&alerts::AlertsTable),
+        ViewKind::Events => Some(&events::EventsTable),
+        ViewKind::Overview | ViewKind::Logs => None,
+    }
+}
+
+/// What an empty table says, so "nothing here" never reads as "all is well" by accident.
+pub fn empty_message(view: ViewKind, filtered: bool) -> String {
+    if filtered {
+        return "no rows match the filter (esc clears it)".to_string();
+    }
+    match view {
+        ViewKind::Workloads => "no workloads in scope".to_string(),
+        ViewKind::Pods => "no pods in scope".to_string(),
+        ViewKind::Nodes => "no nodes or hosts reported".to_string(),
+        ViewKind::Containers => "no containers reported by any Docker host".to_string(),
+        ViewKind::Alerts => "no alerts reported by any source".to_string(),
+        ViewKind::Events => "no events in scope".to_string(),
+        _ => String::new(),
+    }
+}

@@ -7,7 +7,7 @@ use clap::Parser;
 use jiff::Timestamp;
 use pilothouse::app::{App, event_loop, terminal};
 use pilothouse::cli::{Cli, CommandLine, ConfigCommand, FileCheckCommand};
-use pilothouse::config::{self, ColorEnv, Keymap, Paths, Settings, Theme};
+use pilothouse::config::{self, ColorEnv, Paths, Settings};
 use pilothouse::fixture;
 use pilothouse::ui::{Chrome, chrome_text};
 use tokio::sync::mpsc;
@@ -107,18 +107,7 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     terminal::install_hooks()?;
     let _tracing = init_tracing(&paths);
     let env = ColorEnv::from_process_env();
-    let mut settings = Settings::load(paths, &env);
-    let config_dir = Some(settings.paths.config_dir.clone());
-    if let Some(name) = &cli.theme {
-        let (theme, problems) = Theme::load(name, config_dir.as_deref(), &env);
-        settings.theme = theme;
-        settings.problems.extend(problems);
-    }
-    if let Some(name) = &cli.keymap {
-        let (keymap, problems) = Keymap::load(name, config_dir.as_deref());
-        settings.keymap = keymap;
-        settings.problems.extend(problems);
-    }
+    let settings = Settings::load_with(paths, &env, cli.theme.as_deref(), cli.keymap.as_deref());
     for p in &settings.problems {
         tracing::warn!("{p}");
     }

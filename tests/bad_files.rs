@@ -229,6 +229,34 @@ fn a_theme_name_that_names_nothing_is_reported_where_it_was_written() {
 }
 
 #[test]
+fn command_line_names_replace_the_config_files_names() {
+    let sandbox = Sandbox::new(&[("config.toml", "theme = \"solarized\"\nkeymap = \"vim\"\n")]);
+    let paths = Paths::resolve(Some(sandbox.dir.path().into()), None, None);
+    let env = ColorEnv::truecolor();
+    let settings = Settings::load_with(paths.clone(), &env, Some("light"), None);
+    // config.toml's unknown theme is not loaded, so not reported.
+    assert!(settings.problems.is_empty(), "{:#?}", settings.problems);
+    assert_eq!(settings.theme.name(), "light");
+    assert_eq!(settings.keymap.name(), "vim");
+
+    let settings = Settings::load_with(paths, &env, None, Some("emacs"));
+    let names: Vec<&str> = settings
+        .problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(settings.problems.len(), 2, "{names:#?}");
+    assert_problem(
+        &settings.problems[1],
+        &sandbox.path("keymaps/emacs.toml"),
+        1,
+        1,
+        "no keymap named `emacs`",
+    );
+    assert_eq!(settings.keymap.name(), "default");
+}
+
+#[test]
 fn no_config_at_all_is_the_defaults_without_problems() {
     let sandbox = Sandbox::new(&[]);
     let settings = sandbox.load();

@@ -5,6 +5,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use super::KeyAction;
 use crate::store::SourceEvent;
 
+// Actions are moved straight into `update`, never stored in bulk, so the size of the
+// largest variant costs nothing; boxing it would allocate once per source event instead.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Action {
     /// A key, before the keymap has resolved it.

@@ -167,10 +167,14 @@ impl App {
                 return;
             }
             Some(Overlay::Help { scroll }) => {
+                let total: usize = self.chrome.help.iter().map(|s| s.entries.len() + 2).sum();
+                let total = total as u16;
                 match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *scroll = scroll.saturating_add(1).min(total)
+                    }
                     KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                    KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+                    KeyCode::PageDown => *scroll = scroll.saturating_add(10).min(total),
                     KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
                     _ => self.ui.overlay = None,
                 }

@@ -45,12 +45,30 @@ impl Settings {
     /// Load `config.toml`, then the theme and keymap it names, for a terminal described by
     /// `env`. Never fails: what is broken is in `problems` and replaced by defaults.
     pub fn load(paths: Paths, env: &ColorEnv) -> Settings {
+        Settings::load_with(paths, env, None, None)
+    }
+
+    /// [`Settings::load`], with a theme and keymap named on the command line (`--theme`,
+    /// `--keymap`) replacing those in `config.toml`, so that the replaced ones are neither
+    /// loaded nor reported.
+    pub fn load_with(
+        paths: Paths,
+        env: &ColorEnv,
+        theme: Option<&str>,
+        keymap: Option<&str>,
+    ) -> Settings {
         let (config, mut problems) = Config::load(&paths.config_file());
         let config_dir = Some(paths.config_dir.as_path());
-        let (theme, theme_problems) =
-            Theme::load_at(&config.theme, config_dir, env, config.theme_at());
-        let (keymap, keymap_problems) =
-            Keymap::load_at(&config.keymap, config_dir, config.keymap_at());
+        // A name from the command line was not written in config.toml: problems about it
+        // point at the file that would have been used instead.
+        let (theme, theme_problems) = match theme {
+            Some(name) => Theme::load(name, config_dir, env),
+            None => Theme::load_at(&config.theme, config_dir, env, config.theme_at()),
+        };
+        let (keymap, keymap_problems) = match keymap {
+            Some(name) => Keymap::load(name, config_dir),
+            None => Keymap::load_at(&config.keymap, config_dir, config.keymap_at()),
+        };
         problems.extend(theme_problems);
         problems.extend(keymap_problems);
         Settings {

@@ -28,11 +28,13 @@ pub struct TextStyles {
     pub marker: Style,
 }
 
-/// The styled spans of one stored line: SGR colors applied, tabs expanded (stops every 8
-/// columns from the start of the text), matches of `highlight` patched with
-/// `styles.matched`, and lines past [`DISPLAY_LIMIT_BYTES`] cut with a marker.
+/// The styled spans of one stored line (`text` and its color records): colors applied,
+/// tabs expanded (stops every 8 columns from the start of the text), matches of
+/// `highlight` patched with `styles.matched`, and lines past [`DISPLAY_LIMIT_BYTES`] cut
+/// with a marker.
 pub fn line_spans(
     text: &str,
+    colors: &[u8],
     styles: TextStyles,
     highlight: Option<&LineMatcher>,
 ) -> Vec<Span<'static>> {
@@ -41,18 +43,12 @@ pub fn line_spans(
     } else {
         (text, false)
     };
-    let runs = styled_runs(shown, styles.base);
-    let ranges = match highlight {
-        Some(matcher) => {
-            let plain: String = runs.iter().map(|r| r.text).collect();
-            matcher.find_ranges(&plain)
-        }
-        None => Vec::new(),
-    };
+    let runs = styled_runs(shown, colors, styles.base);
+    let ranges = highlight.map_or_else(Vec::new, |matcher| matcher.find_ranges(shown));
 
     let mut spans = Vec::with_capacity(runs.len() + 2 * ranges.len() + 1);
     let mut column = 0;
-    let mut offset = 0; // in the plain text
+    let mut offset = 0; // in `shown`
     let mut next_range = ranges.iter().peekable();
     for run in runs {
         let mut rest = run.text;
@@ -210,6 +206,7 @@ pub fn format_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logs::sanitize::sanitize_into;
     use ratatui::style::{Color, Modifier};
 
     fn text_of(spans: &[Span<'_>]) -> String {
@@ -229,7 +226,7 @@ mod tests {
 
     #[test]
     fn tabs_expand_to_stops() {
-        let spans = line_spans("a\tbc\td", TextStyles::default(), None);
+        let spans = line_spans("a\tbc\td", &[], TextStyles::default(), None);
         assert_eq!(text_of(&spans), "a       bc      d");
     }
 
@@ -240,7 +237,10 @@ mod tests {
             matched: Style::default().add_modifier(Modifier::REVERSED),
             ..TextStyles::default()
         };
-        let spans = line_spans("\x1b[31mERROR\x1b[0m disk full", styles, Some(&matcher));
+        let (mut text, mut colors) = (Vec::new(), Vec::new());
+        sanitize_into(b"\x1b[31mERROR\x1b[0m disk full", &mut text, &mut colors);
+        let text = String::from_utf8(text).unwrap();
+        let spans = line_spans(&text, &colors, styles, Some(&matcher));
         assert_eq!(text_of(&spans), "ERROR disk full");
         assert_eq!(spans[0].style.fg, Some(Color::Red));
         assert_eq!(spans[2].content, "disk");
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn huge_lines_are_cut_with_a_marker() {
         let text = "x".repeat(10 * 1024 * 1024);
-        let spans = line_spans(&text, TextStyles::default(), None);
+        let spans = line_spans(&text, &[], TextStyles::default(), None);
         let shown = text_of(&spans);
         assert!(shown.starts_with(&"x".repeat(DISPLAY_LIMIT_BYTES)));
         assert!(shown.ends_with(" … (10.0 MiB line truncated)"));
@@ -285,7 +285,10 @@ mod tests {
             vec!["web-1", "web-2"]
         );
         assert_eq!(
-            stream_labels(&[kube("web-7d9f8-abcde", "app"), kube("web-2", "proxy")], 10),
+            stream_labels(
+                &[kube("web-7d9f8-abcde", "app"), kube("web-2", "proxy")],
+                10
+            ),
             vec!["…abcde/app", "…b-2/proxy"]
         );
         let docker = StreamKey::Docker {

@@ -26,6 +26,6 @@ pub use pane::{FilterStatus, LogPane, SearchStatus};
 pub use scan::{MatchScan, ScanProgress};
 pub use sequence::VisibleLines;
 pub use store::{
-    DEFAULT_BUDGET_BYTES, LineId, LineRef, LogStats, LogStore, RawLogLine, StreamId, StreamKey,
-    StreamStats,
+    DEFAULT_BUDGET_BYTES, LINE_CHARGE_BYTES, LineId, LineRef, LogStats, LogStore, RawLogLine,
+    StreamId, StreamKey, StreamStats,
 };

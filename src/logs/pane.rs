@@ -36,7 +36,9 @@ enum Direction {
 /// What the title line says about the filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterStatus<'a> {
+    /// The regex as typed.
     pub pattern: &'a str,
+    /// Whether lines that do *not* match are shown.
     pub invert: bool,
     /// The regex error text, when the pattern does not compile (nothing is filtered).
     pub error: Option<&'a str>,
@@ -47,7 +49,9 @@ pub struct FilterStatus<'a> {
 /// What the title line says about the search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchStatus<'a> {
+    /// The text searched for, as typed.
     pub text: &'a str,
+    /// Why the search cannot run (only for absurdly long text).
     pub error: Option<&'a str>,
     /// 1-based position of the current match among the matches found so far.
     pub current: Option<usize>,
@@ -89,12 +93,26 @@ impl LogPane {
         }
     }
 
+    /// What the title line calls the pane (a pod, a workload, a compose project).
     pub fn title(&self) -> &str {
         &self.title
     }
 
+    /// The streams shown, in the order their labels and colors are assigned.
     pub fn streams(&self) -> &[StreamKey] {
         &self.streams
+    }
+
+    /// Changes the streams shown (a workload gained or lost a pod). The scroll position
+    /// holds; filter and search start over.
+    pub fn set_streams(&mut self, streams: Vec<StreamKey>) {
+        self.streams = streams;
+        if let Some(filter) = &mut self.filter
+            && let Ok(scan) = &mut filter.scan
+        {
+            *scan = MatchScan::new(&self.streams, scan.predicates().to_vec());
+        }
+        self.restart_search();
     }
 
     /// Whether the view sticks to the newest line.
@@ -102,14 +120,17 @@ impl LogPane {
         self.anchor.is_none()
     }
 
+    /// Whether long lines wrap (else they are cut at the pane's edge).
     pub fn wrap(&self) -> bool {
         self.wrap
     }
 
+    /// Turns wrapping on or off.
     pub fn set_wrap(&mut self, wrap: bool) {
         self.wrap = wrap;
     }
 
+    /// Flips wrapping.
     pub fn toggle_wrap(&mut self) {
         self.wrap = !self.wrap;
     }
@@ -119,10 +140,12 @@ impl LogPane {
         self.timestamps
     }
 
+    /// Shows or hides timestamps.
     pub fn set_timestamps(&mut self, timestamps: bool) {
         self.timestamps = timestamps;
     }
 
+    /// Flips timestamps.
     pub fn toggle_timestamps(&mut self) {
         self.timestamps = !self.timestamps;
     }
@@ -147,6 +170,7 @@ impl LogPane {
         self.restart_search();
     }
 
+    /// Shows every line again.
     pub fn clear_filter(&mut self) {
         self.filter = None;
         self.restart_search();
@@ -180,6 +204,7 @@ impl LogPane {
         self.restart_search();
     }
 
+    /// Ends the search (and its highlighting).
     pub fn clear_search(&mut self) {
         self.search = None;
     }
@@ -232,9 +257,7 @@ impl LogPane {
 
     fn restart_search(&mut self) {
         let filter = match &self.filter {
-            Some(Filter {
-                scan: Ok(scan), ..
-            }) => scan.predicates().first().cloned(),
+            Some(Filter { scan: Ok(scan), .. }) => scan.predicates().first().cloned(),
             _ => None,
         };
         if let Some(search) = &mut self.search {
@@ -246,8 +269,14 @@ impl LogPane {
     }
 
     fn jump(&mut self, store: &LogStore, direction: Direction, height: usize) {
-        let bottom = self.visible_lines(store, height).lines.last().map(|l| l.seq);
-        let Some(search) = &mut self.search else { return };
+        let bottom = self
+            .visible_lines(store, height)
+            .lines
+            .last()
+            .map(|l| l.seq);
+        let Some(search) = &mut self.search else {
+            return;
+        };
         search.pending_jump = None;
         let Some(scan) = &search.scan else { return };
         let matches = scan.matches();
@@ -265,10 +294,8 @@ impl LogPane {
             (Direction::Newer, Some(current)) => {
                 Some(matches.partition_point(|m| *m <= current)).filter(|&i| i < matches.len())
             }
-            (Direction::Newer, None) => {
-                Some(matches.partition_point(|m| Some(m.seq) <= bottom))
-                    .filter(|&i| i < matches.len())
-            }
+            (Direction::Newer, None) => Some(matches.partition_point(|m| Some(m.seq) <= bottom))
+                .filter(|&i| i < matches.len()),
         };
         let Some(target) = target.and_then(|i| matches.get(i).copied()) else {
             let may_appear = match direction {
@@ -300,9 +327,11 @@ impl LogPane {
     /// (or has not started). Lines ingested since are not counted: after ingesting,
     /// call `do_work` once regardless, so new lines are filtered as they arrive.
     pub fn pending_work(&self) -> bool {
-        let filter = matches!(&self.filter, Some(Filter { scan: Ok(scan), .. }) if scan.has_pending());
+        let filter =
+            matches!(&self.filter, Some(Filter { scan: Ok(scan), .. }) if scan.has_pending());
         let search = self.search.as_ref().is_some_and(|search| {
-            search.pending_jump.is_some() || search.scan.as_ref().is_some_and(MatchScan::has_pending)
+            search.pending_jump.is_some()
+                || search.scan.as_ref().is_some_and(MatchScan::has_pending)
         });
         filter || search
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::logs::store::LINE_CHARGE_BYTES;
 
 fn docker(id: &str) -> StreamKey {
     StreamKey::Docker {
@@ -72,8 +73,8 @@ fn scrolling_up_pauses_and_new_lines_do_not_move_the_view() {
 
 #[test]
 fn scroll_position_is_stable_under_eviction() {
-    // About 40 lines fit: "NN" is 2 bytes + 32 charged.
-    let mut store = store_with(40, 40 * 34);
+    // About 40 lines fit: "NN" is 2 bytes of text.
+    let mut store = store_with(40, 40 * (2 + LINE_CHARGE_BYTES));
     let mut pane = LogPane::new("web", vec![docker("a"), docker("b")]);
     pane.scroll_up(&store, 10, 5);
     assert_eq!(texts(&pane, &store, 5), strings(25..30));
@@ -147,9 +148,19 @@ fn filter_shows_matches_incrementally() {
     let status = pane.filter_status(&store).unwrap();
     let progress = status.progress.unwrap();
     assert!(!progress.done);
-    assert_eq!(texts(&pane, &store, 3), vec!["ERROR 970", "ERROR 980", "ERROR 990"]);
+    assert_eq!(
+        texts(&pane, &store, 3),
+        vec!["ERROR 970", "ERROR 980", "ERROR 990"]
+    );
     finish(&mut pane, &store);
-    assert_eq!(pane.filter_status(&store).unwrap().progress.unwrap().matches, 100);
+    assert_eq!(
+        pane.filter_status(&store)
+            .unwrap()
+            .progress
+            .unwrap()
+            .matches,
+        100
+    );
     pane.top(&store, 2);
     assert_eq!(texts(&pane, &store, 2), vec!["ERROR 0", "ERROR 10"]);
 
@@ -159,12 +170,22 @@ fn filter_shows_matches_incrementally() {
     add(&mut store, "b", "info late");
     pane.do_work(&store, 100);
     assert_eq!(texts(&pane, &store, 2), vec!["ERROR 990", "ERROR late"]);
-    assert!(!pane.pending_work(), "idle once caught up: the loop must not spin");
+    assert!(
+        !pane.pending_work(),
+        "idle once caught up: the loop must not spin"
+    );
 
     // Inverted.
     pane.set_filter("error|info", true);
     finish(&mut pane, &store);
-    assert_eq!(pane.filter_status(&store).unwrap().progress.unwrap().matches, 0);
+    assert_eq!(
+        pane.filter_status(&store)
+            .unwrap()
+            .progress
+            .unwrap()
+            .matches,
+        0
+    );
     pane.clear_filter();
     assert_eq!(texts(&pane, &store, 1), vec!["info late"]);
 }
@@ -185,7 +206,11 @@ fn invalid_filter_reports_and_does_not_filter() {
 fn search_moves_between_matches() {
     let mut store = LogStore::new(1 << 20);
     for i in 0..100 {
-        let text = if i % 20 == 5 { format!("needle {i}") } else { format!("hay {i}") };
+        let text = if i % 20 == 5 {
+            format!("needle {i}")
+        } else {
+            format!("hay {i}")
+        };
         add(&mut store, "a", &text);
     }
     let mut pane = LogPane::new("a", vec![docker("a")]);
@@ -198,7 +223,10 @@ fn search_moves_between_matches() {
     pane.search_older(&store, 10);
     finish(&mut pane, &store);
     let status = pane.search_status(&store).unwrap();
-    assert_eq!((status.total, status.current, status.done), (5, Some(5), true));
+    assert_eq!(
+        (status.total, status.current, status.done),
+        (5, Some(5), true)
+    );
     // "needle 85" is just above the tail's viewport: scrolled into view.
     assert!(!pane.is_following());
     assert!(texts(&pane, &store, 10).contains(&"needle 85".to_string()));
@@ -241,6 +269,19 @@ fn search_respects_the_filter() {
     pane.clear_filter();
     finish(&mut pane, &store);
     assert_eq!(pane.search_status(&store).unwrap().total, 2);
+}
+
+#[test]
+fn streams_can_change() {
+    let store = store_with(20, 1 << 20);
+    let mut pane = LogPane::new("web", vec![docker("a")]);
+    pane.set_filter("1", false);
+    finish(&mut pane, &store);
+    assert_eq!(texts(&pane, &store, 10), vec!["10", "12", "14", "16", "18"]);
+    pane.set_streams(vec![docker("a"), docker("b")]);
+    assert!(pane.pending_work());
+    finish(&mut pane, &store);
+    assert_eq!(texts(&pane, &store, 3), vec!["17", "18", "19"]);
 }
 
 #[test]

@@ -3,13 +3,17 @@
 //!
 //! Why chunks rather than a `String` per line: a `String` costs a heap allocation and
 //! 24 bytes of header plus allocator slack per line, and a million 120-byte lines would
-//! then take well over 2× their size. Here a line costs its text plus one 24-byte
-//! [`LineMeta`]. Chunks start small (1 KiB) and double up to [`MAX_CHUNK_BYTES`] (and
-//! hold at most 1,024 lines) so a quiet stream holds kilobytes, not a busy stream's
-//! chunk size. A chunk is sealed
+//! then take well over 2× their size. Here a line costs its text, a separator byte and
+//! one 24-byte [`LineMeta`] (plus its color records, if it has colors). Chunks start
+//! small (1 KiB) and double up to [`MAX_CHUNK_BYTES`] (and hold at most 1,024 lines) so
+//! a quiet stream holds kilobytes, not a busy stream's chunk size. A chunk is sealed
 //! (shrunk to fit) when the next line does not fit, and freed as a whole once its last
 //! line is evicted, so the memory not yet returned is at most about one chunk per
 //! stream at each end of the ring.
+//!
+//! Each line's text is followed by a `\n` separator (one byte) so a chunk's lines form
+//! one haystack that a regex can search in a single call, as ripgrep searches a buffer
+//! rather than line by line; see [`StreamRing::scan_lines`].
 //!
 //! Lines are addressed by their *line number*: the count of lines appended to this stream
 //! before them. Line numbers never shift when older lines are evicted, which is what
@@ -17,6 +21,7 @@
 
 use std::collections::VecDeque;
 
+use super::matcher::LineMatcher;
 use super::sanitize::sanitize_into;
 use super::store::{LineId, LineRef, StreamId, StreamKey};
 
@@ -31,7 +36,7 @@ const MAX_CHUNK_LINES: usize = 1024;
 
 /// Bit in [`LineMeta::flags`]: the line came from stderr.
 pub(crate) const FLAG_STDERR: u32 = 1;
-/// Bit in [`LineMeta::flags`]: the sanitized text still holds SGR color sequences.
+/// Bit in [`LineMeta::flags`]: the line has color records.
 pub(crate) const FLAG_SGR: u32 = 2;
 
 /// `i64::MIN` nanoseconds stands for "no timestamp" (it would be the year 1677).
@@ -44,7 +49,8 @@ pub(crate) struct LineMeta {
     seq: u64,
     /// Nanoseconds since the Unix epoch, or [`NO_TIMESTAMP`].
     timestamp_nanos: i64,
-    /// End offset of the line's text in its chunk; the start is the previous line's end.
+    /// End offset of the line's text in its chunk. The text starts one byte after the
+    /// previous line's end (past its `\n` separator), or at 0.
     end: u32,
     flags: u32,
 }
@@ -59,7 +65,14 @@ struct Chunk {
     first_line_no: u64,
     text: Vec<u8>,
     lines: Vec<LineMeta>,
+    /// Color records (`sgr` module) of the lines that have any, back to back.
+    colors: Vec<u8>,
+    /// (index in `lines`, start in `colors`) of each line with colors, in order.
+    colored: Vec<(u32, u32)>,
 }
+
+/// Bytes a colored line costs in [`Chunk::colored`].
+const COLORED_ENTRY_BYTES: usize = std::mem::size_of::<(u32, u32)>();
 
 impl Chunk {
     fn with_capacity(first_line_no: u64, text_capacity: usize) -> Self {
@@ -68,6 +81,8 @@ impl Chunk {
             text: Vec::with_capacity(text_capacity),
             // A guess of ~100 bytes per line; the vector is shrunk when sealed.
             lines: Vec::with_capacity((text_capacity / 100).clamp(4, MAX_CHUNK_LINES)),
+            colors: Vec::new(),
+            colored: Vec::new(),
         }
     }
 
@@ -79,17 +94,47 @@ impl Chunk {
         self.lines.first().map_or(u64::MAX, |meta| meta.seq)
     }
 
+    fn text_start(&self, index: usize) -> usize {
+        match index.checked_sub(1) {
+            Some(previous) => self.lines[previous].end as usize + 1,
+            None => 0,
+        }
+    }
+
     fn text_range(&self, index: usize) -> std::ops::Range<usize> {
-        let start = if index == 0 {
-            0
-        } else {
-            self.lines[index - 1].end as usize
-        };
-        start..self.lines[index].end as usize
+        self.text_start(index)..self.lines[index].end as usize
+    }
+
+    /// Where line `index`'s color records are in `colors` (empty if it has none).
+    fn colors_range(&self, index: usize) -> std::ops::Range<usize> {
+        if self.lines[index].flags & FLAG_SGR == 0 {
+            return 0..0;
+        }
+        let at = self
+            .colored
+            .partition_point(|&(line, _)| (line as usize) < index);
+        let start = self.colored.get(at).map_or(0, |&(_, start)| start as usize);
+        let end = self
+            .colored
+            .get(at + 1)
+            .map_or(self.colors.len(), |&(_, start)| start as usize);
+        start..end
+    }
+
+    /// What line `index` costs beyond its index entry: text and color records.
+    fn stored_len(&self, index: usize) -> usize {
+        let colors = self.colors_range(index).len();
+        let colored = if colors > 0 { COLORED_ENTRY_BYTES } else { 0 };
+        self.text_range(index).len() + colors + colored
     }
 
     fn line(&self, stream: StreamId, index: usize) -> LineRef<'_> {
         let meta = self.lines[index];
+        let colors = if meta.flags & FLAG_SGR == 0 {
+            &[][..]
+        } else {
+            &self.colors[self.colors_range(index)]
+        };
         LineRef {
             id: LineId {
                 seq: meta.seq,
@@ -99,16 +144,60 @@ impl Chunk {
             timestamp_nanos: meta.timestamp_nanos,
             flags: meta.flags,
             text: &self.text[self.text_range(index)],
+            colors,
+        }
+    }
+
+    /// Calls `found` for each of lines `from..to` (indexes in this chunk, non-empty range)
+    /// that passes every predicate. The last predicate (the most selective: a search, or
+    /// the only one) marks its matches with one search over the block of lines; the
+    /// others are checked per line, only for lines that got that far.
+    fn scan(
+        &self,
+        stream: StreamId,
+        (from, to): (usize, usize),
+        predicates: &[LineMatcher],
+        scratch: &mut ScanScratch,
+        found: &mut impl FnMut(LineId),
+    ) {
+        let Some((bulk, others)) = predicates.split_last() else {
+            (from..to).for_each(|i| found(self.line(stream, i).id));
+            return;
+        };
+        let block_start = self.text_start(from);
+        let block = &self.text[block_start..self.lines[to - 1].end as usize];
+        let lines = &self.lines[from..to];
+        let marked = bulk.mark_lines(
+            block,
+            lines.len(),
+            |k| lines[k].end as usize - block_start,
+            &mut scratch.marks,
+        );
+        for k in 0..lines.len() {
+            let line = self.line(stream, from + k);
+            let raw = if marked {
+                scratch.marks[k]
+            } else {
+                bulk.raw_match(line.text)
+            };
+            if raw != bulk.inverted() && others.iter().all(|p| p.matches(&line)) {
+                found(line.id);
+            }
         }
     }
 
     fn seal(&mut self) {
         self.text.shrink_to_fit();
         self.lines.shrink_to_fit();
+        self.colors.shrink_to_fit();
+        self.colored.shrink_to_fit();
     }
 
     fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.lines.capacity() * LINE_META_BYTES
+        self.text.capacity()
+            + self.lines.capacity() * LINE_META_BYTES
+            + self.colors.capacity()
+            + self.colored.capacity() * COLORED_ENTRY_BYTES
     }
 }
 
@@ -117,11 +206,11 @@ impl Chunk {
 pub struct StreamStats {
     /// Lines currently held.
     pub retained_lines: u64,
-    /// Sanitized text bytes currently held.
+    /// Sanitized text (and color record) bytes currently held.
     pub retained_bytes: u64,
     /// Lines removed by the byte budget.
     pub evicted_lines: u64,
-    /// Sanitized text bytes removed by the byte budget.
+    /// Sanitized text (and color record) bytes removed by the byte budget.
     pub evicted_bytes: u64,
     /// Lines the source reported it dropped before they reached the store.
     pub dropped_lines: u64,
@@ -172,7 +261,8 @@ impl StreamRing {
         self.head == self.next
     }
 
-    /// Sanitizes `raw` and appends it; returns the stored text length.
+    /// Sanitizes `raw` and appends it; returns what it stores beyond its index entry
+    /// (text and color records).
     pub(crate) fn append(
         &mut self,
         seq: u64,
@@ -180,25 +270,34 @@ impl StreamRing {
         stderr: bool,
         raw: &[u8],
     ) -> usize {
-        let chunk = self.chunk_for(raw.len());
+        let chunk = self.chunk_for(raw.len() + 1);
         let start = chunk.text.len();
-        let sanitized = sanitize_into(raw, &mut chunk.text);
+        let colors_start = chunk.colors.len();
+        let sanitized = sanitize_into(raw, &mut chunk.text, &mut chunk.colors);
         let end = chunk.text.len();
+        chunk.text.push(b'\n');
         let mut flags = if stderr { FLAG_STDERR } else { 0 };
+        let mut len = end - start;
         if sanitized.has_sgr {
             flags |= FLAG_SGR;
+            // Both fit in u32: a chunk holds at most 1,024 lines, and its color records
+            // are under 2× the raw bytes of its lines (the shortest SGR, `ESC [ m`, is 3
+            // bytes and becomes a 5-byte record), which `chunk_for` bounds by its capacity.
+            let index = u32::try_from(chunk.lines.len()).unwrap_or(u32::MAX);
+            let colors_at = u32::try_from(colors_start).unwrap_or(u32::MAX);
+            chunk.colored.push((index, colors_at));
+            len += chunk.colors.len() - colors_start + COLORED_ENTRY_BYTES;
         }
         chunk.lines.push(LineMeta {
             seq,
             timestamp_nanos,
-            // Lines are capped far below 4 GiB (store::MAX_LINE_BYTES, at most 3× after
-            // U+FFFD replacement) and a chunk never holds more than one oversized line,
-            // so the offset fits in a u32.
+            // A chunk's text stays within its capacity, at most 64 MiB + 1
+            // (store::MAX_LINE_BYTES), except when invalid UTF-8 grows by U+FFFD
+            // replacement (at most 3×): far below 4 GiB, so the offset fits in a u32.
             end: u32::try_from(end).unwrap_or(u32::MAX),
             flags,
         });
         self.next += 1;
-        let len = end - start;
         self.stats.retained_lines += 1;
         self.stats.retained_bytes += len as u64;
         len
@@ -209,12 +308,9 @@ impl StreamRing {
     /// the room needed except for invalid UTF-8 (which may grow by a little; the vector
     /// then grows, rarely).
     fn chunk_for(&mut self, len: usize) -> &mut Chunk {
-        let has_room = self
-            .chunks
-            .back()
-            .is_some_and(|c| {
-                c.text.capacity() - c.text.len() >= len && c.lines.len() < MAX_CHUNK_LINES
-            });
+        let has_room = self.chunks.back().is_some_and(|c| {
+            c.text.capacity() - c.text.len() >= len && c.lines.len() < MAX_CHUNK_LINES
+        });
         if !has_room {
             if let Some(last) = self.chunks.back_mut() {
                 last.seal();
@@ -233,14 +329,15 @@ impl StreamRing {
         &mut self.chunks[index]
     }
 
-    /// Removes the oldest line; returns its text length, or `None` when empty.
+    /// Removes the oldest line; returns what it stored (as [`Self::append`] counts), or
+    /// `None` when empty.
     pub(crate) fn evict_front(&mut self) -> Option<usize> {
         if self.is_empty() {
             return None;
         }
         let chunk = self.chunks.front()?;
         let index = (self.head - chunk.first_line_no) as usize;
-        let len = chunk.text_range(index).len();
+        let len = chunk.stored_len(index);
         self.head += 1;
         if self.head >= chunk.end_line_no() {
             self.chunks.pop_front();
@@ -290,39 +387,31 @@ impl StreamRing {
         (line.id.seq == seq).then_some(line)
     }
 
-    /// Lines `from..to` (clamped to what is retained), oldest first.
-    pub(crate) fn iter(&self, from: u64, to: u64) -> RingIter<'_> {
-        let from = from.max(self.head);
+    /// Calls `found` with the id of each of lines `from..to` (clamped to what is
+    /// retained) that passes every predicate, oldest first.
+    pub(crate) fn scan_lines(
+        &self,
+        from: u64,
+        to: u64,
+        predicates: &[LineMatcher],
+        scratch: &mut ScanScratch,
+        mut found: impl FnMut(LineId),
+    ) {
+        let mut line_no = from.max(self.head);
         let to = to.min(self.next);
-        let (chunk, index) = if from < to {
-            let chunk = self.chunk_index(from);
-            (chunk, (from - self.chunks[chunk].first_line_no) as usize)
-        } else {
-            (0, 0)
-        };
-        RingIter {
-            ring: self,
-            chunk,
-            index,
-            remaining: to.saturating_sub(from),
+        if line_no >= to {
+            return;
         }
-    }
-
-    /// Lines `from..to` (clamped to what is retained), newest first.
-    pub(crate) fn iter_rev(&self, from: u64, to: u64) -> RingRevIter<'_> {
-        let from = from.max(self.head);
-        let to = to.min(self.next);
-        let (chunk, index) = if from < to {
-            let chunk = self.chunk_index(to - 1);
-            (chunk, (to - 1 - self.chunks[chunk].first_line_no) as usize)
-        } else {
-            (0, 0)
-        };
-        RingRevIter {
-            ring: self,
-            chunk,
-            index,
-            remaining: to.saturating_sub(from),
+        let mut chunk_index = self.chunk_index(line_no);
+        while line_no < to {
+            let Some(chunk) = self.chunks.get(chunk_index) else {
+                break;
+            };
+            let first = (line_no - chunk.first_line_no) as usize;
+            let last = ((to - chunk.first_line_no) as usize).min(chunk.lines.len());
+            chunk.scan(self.id, (first, last), predicates, scratch, &mut found);
+            line_no = chunk.first_line_no + last as u64;
+            chunk_index += 1;
         }
     }
 
@@ -333,61 +422,9 @@ impl StreamRing {
     }
 }
 
-/// Forward iterator over a range of a ring's lines.
-pub(crate) struct RingIter<'a> {
-    ring: &'a StreamRing,
-    chunk: usize,
-    index: usize,
-    remaining: u64,
-}
-
-impl<'a> Iterator for RingIter<'a> {
-    type Item = LineRef<'a>;
-
-    fn next(&mut self) -> Option<LineRef<'a>> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let mut chunk = self.ring.chunks.get(self.chunk)?;
-        if self.index >= chunk.lines.len() {
-            self.chunk += 1;
-            self.index = 0;
-            chunk = self.ring.chunks.get(self.chunk)?;
-        }
-        let line = chunk.line(self.ring.id, self.index);
-        self.index += 1;
-        self.remaining -= 1;
-        Some(line)
-    }
-}
-
-/// Backward iterator over a range of a ring's lines.
-pub(crate) struct RingRevIter<'a> {
-    ring: &'a StreamRing,
-    chunk: usize,
-    index: usize,
-    remaining: u64,
-}
-
-impl<'a> Iterator for RingRevIter<'a> {
-    type Item = LineRef<'a>;
-
-    fn next(&mut self) -> Option<LineRef<'a>> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let chunk = self.ring.chunks.get(self.chunk)?;
-        let line = chunk.line(self.ring.id, self.index);
-        self.remaining -= 1;
-        if self.remaining > 0 {
-            if self.index == 0 {
-                // remaining > 0 means an earlier chunk holds more lines.
-                self.chunk = self.chunk.checked_sub(1)?;
-                self.index = self.ring.chunks.get(self.chunk)?.lines.len().checked_sub(1)?;
-            } else {
-                self.index -= 1;
-            }
-        }
-        Some(line)
-    }
+/// A buffer a scan reuses from block to block.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScanScratch {
+    /// Per line of a block: whether the block search matched it.
+    marks: Vec<bool>,
 }

@@ -19,13 +19,19 @@
 //!   `String::from_utf8_lossy` does. A raw byte 0x9B is such a byte: our output is UTF-8,
 //!   where a lone 0x9B is not a control, so it is replaced, not interpreted.
 //!
-//! The output is valid UTF-8. Lines of printable ASCII (the common case) take a fast path
+//! The kept SGR sequences do not stay in the text: they go to a separate list of color
+//! records (see [`super::sgr`]), so the stored text is exactly what the user reads, and
+//! filters and searches match it directly, with no escape bytes in the way.
+//!
+//! The text is valid UTF-8. Lines of printable ASCII (the common case) take a fast path
 //! that only copies.
+
+use super::sgr::push_record;
 
 /// What the sanitizer found, for the line's index flags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sanitized {
-    /// The output holds at least one SGR sequence.
+    /// At least one color record was written.
     pub has_sgr: bool,
 }
 
@@ -40,18 +46,21 @@ const REPLACEMENT: &str = "\u{fffd}";
 /// SGR parameters longer than this are not plausible colors; such a sequence is dropped.
 const MAX_SGR_PARAMS: usize = 64;
 
-/// Sanitizes `input` (one line) and appends the result to `out`.
-pub fn sanitize_into(input: &[u8], out: &mut Vec<u8>) -> Sanitized {
+/// Sanitizes `input` (one line): appends its text to `text` and its SGR colors, as
+/// records with offsets relative to where the line starts in `text`, to `colors`.
+pub fn sanitize_into(input: &[u8], text: &mut Vec<u8>, colors: &mut Vec<u8>) -> Sanitized {
     if is_plain_ascii(input) {
-        out.extend_from_slice(input);
+        text.extend_from_slice(input);
         return Sanitized::default();
     }
+    let colors_start = colors.len();
     let mut machine = Machine {
-        out,
+        line_start: text.len(),
+        out: text,
+        colors,
         state: State::Ground,
-        csi_start: 0,
+        record_start: 0,
         sgr_ok: false,
-        has_sgr: false,
     };
     for chunk in input.utf8_chunks() {
         machine.valid(chunk.valid().as_bytes());
@@ -59,25 +68,28 @@ pub fn sanitize_into(input: &[u8], out: &mut Vec<u8>) -> Sanitized {
             machine.invalid();
         }
     }
-    machine.finish()
+    machine.finish();
+    Sanitized {
+        has_sgr: colors.len() > colors_start,
+    }
 }
 
-/// Sanitizes `input` into a new `String` (convenient for tests and one-off callers).
+/// Sanitizes `input` into a `String` with the kept colors written back inline as
+/// `ESC [ params m`: how the tests state what survives, and a way to export a line.
 pub fn sanitize(input: &[u8]) -> String {
-    let mut out = Vec::with_capacity(input.len());
-    sanitize_into(input, &mut out);
-    // The machine only writes valid UTF-8; the lossy conversion borrows without copying
-    // characters.
-    String::from_utf8_lossy(&out).into_owned()
+    let (mut text, mut colors) = (Vec::with_capacity(input.len()), Vec::new());
+    sanitize_into(input, &mut text, &mut colors);
+    // The machine only writes valid UTF-8; the lossy conversion borrows.
+    super::sgr::with_escapes(&String::from_utf8_lossy(&text), &colors)
 }
 
 /// True when every byte is printable ASCII or TAB. Written without early exit so the
 /// compiler vectorizes it; lines are short and the common answer is yes.
 fn is_plain_ascii(input: &[u8]) -> bool {
     input.chunks(32).all(|block| {
-        block
-            .iter()
-            .fold(true, |ok, &b| ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\t')))
+        block.iter().fold(true, |ok, &b| {
+            ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\t'))
+        })
     })
 }
 
@@ -88,7 +100,7 @@ enum State {
     Escape,
     /// After ESC and intermediate bytes (`ESC ( B`).
     EscapeIntermediate,
-    /// Inside a CSI sequence; the candidate SGR is being written to `out`.
+    /// Inside a CSI sequence; the candidate SGR record is being written to `colors`.
     Csi,
     /// Inside an OSC/DCS/SOS/PM/APC string, whose content is dropped.
     String,
@@ -98,12 +110,14 @@ enum State {
 
 struct Machine<'a> {
     out: &'a mut Vec<u8>,
+    /// Where this line starts in `out`: color offsets are relative to it.
+    line_start: usize,
+    colors: &'a mut Vec<u8>,
     state: State,
-    /// Where the current CSI began in `out`, to take it back if it is not SGR.
-    csi_start: usize,
+    /// Where the current CSI's record began in `colors`, to take it back if it is not SGR.
+    record_start: usize,
     /// The current CSI can still be an SGR.
     sgr_ok: bool,
-    has_sgr: bool,
 }
 
 impl Machine<'_> {
@@ -195,8 +209,8 @@ impl Machine<'_> {
     }
 
     fn start_csi(&mut self) {
-        self.csi_start = self.out.len();
-        self.out.extend_from_slice(b"\x1b[");
+        self.record_start = self.colors.len();
+        push_record(self.colors, self.out.len() - self.line_start);
         self.sgr_ok = true;
         self.state = State::Csi;
     }
@@ -204,7 +218,7 @@ impl Machine<'_> {
     /// Drops a sequence in progress and returns to ground.
     fn abandon(&mut self) {
         if self.state == State::Csi {
-            self.out.truncate(self.csi_start);
+            self.colors.truncate(self.record_start);
         }
         self.state = State::Ground;
     }
@@ -241,10 +255,11 @@ impl Machine<'_> {
         match b {
             0x30..=0x3f => {
                 let sgr_param = b.is_ascii_digit() || b == b';' || b == b':';
-                let room = self.out.len() - self.csi_start < MAX_SGR_PARAMS + 2;
+                let room = self.colors.len() - self.record_start
+                    < super::sgr::RECORD_HEADER + MAX_SGR_PARAMS;
                 self.sgr_ok &= sgr_param && room;
                 if self.sgr_ok {
-                    self.out.push(b);
+                    self.colors.push(b);
                 }
             }
             // Intermediate bytes: not SGR.
@@ -252,10 +267,9 @@ impl Machine<'_> {
             // Final byte.
             _ => {
                 if b == b'm' && self.sgr_ok {
-                    self.out.push(b'm');
-                    self.has_sgr = true;
+                    super::sgr::finish_record(self.colors, self.record_start);
                 } else {
-                    self.out.truncate(self.csi_start);
+                    self.colors.truncate(self.record_start);
                 }
                 self.state = State::Ground;
             }
@@ -278,11 +292,8 @@ impl Machine<'_> {
         }
     }
 
-    fn finish(mut self) -> Sanitized {
+    fn finish(mut self) {
         self.abandon();
-        Sanitized {
-            has_sgr: self.has_sgr,
-        }
     }
 }
 
@@ -316,11 +327,16 @@ mod tests {
             clean(b"\x1b[1;31mERROR\x1b[0m done"),
             "\x1b[1;31mERROR\x1b[0m done"
         );
-        assert_eq!(clean(b"\x1b[38;2;255;0;0mred\x1b[m"), "\x1b[38;2;255;0;0mred\x1b[m");
+        assert_eq!(
+            clean(b"\x1b[38;2;255;0;0mred\x1b[m"),
+            "\x1b[38;2;255;0;0mred\x1b[m"
+        );
         assert_eq!(clean(b"\x1b[38:5:208mx"), "\x1b[38:5:208mx");
-        let mut out = Vec::new();
-        assert!(sanitize_into(b"\x1b[32mok", &mut out).has_sgr);
-        assert!(!sanitize_into(b"\x1b[2Jok", &mut out).has_sgr);
+        let (mut text, mut colors) = (Vec::new(), Vec::new());
+        assert!(sanitize_into(b"\x1b[32mok", &mut text, &mut colors).has_sgr);
+        assert!(!sanitize_into(b"\x1b[2Jok", &mut text, &mut colors).has_sgr);
+        // The stored text holds no escape at all.
+        assert_eq!(text, b"okok");
     }
 
     #[test]
@@ -357,7 +373,10 @@ mod tests {
     fn bell_backspace_and_carriage_return_are_removed() {
         assert_eq!(clean(b"ding\x07!"), "ding!");
         assert_eq!(clean(b"abc\x08\x08XY"), "abcXY");
-        assert_eq!(clean(b"progress 10%\rprogress 100%\r"), "progress 10%progress 100%");
+        assert_eq!(
+            clean(b"progress 10%\rprogress 100%\r"),
+            "progress 10%progress 100%"
+        );
         assert_eq!(clean(b"a\x00b\x7fc\nd"), "abcd");
     }
 
@@ -422,15 +441,15 @@ mod tests {
             while let Some(c) = chars.next() {
                 if c == '\x1b' {
                     assert_eq!(chars.next(), Some('['));
-                    let params: String =
-                        chars.by_ref().take_while(|&c| c != 'm').collect();
-                    assert!(params.chars().all(|c| c.is_ascii_digit() || c == ';' || c == ':'));
+                    let params: String = chars.by_ref().take_while(|&c| c != 'm').collect();
+                    assert!(
+                        params
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == ';' || c == ':')
+                    );
                     continue;
                 }
-                assert!(
-                    c == '\t' || !(c.is_control()),
-                    "control {c:?} in {out:?}"
-                );
+                assert!(c == '\t' || !(c.is_control()), "control {c:?} in {out:?}");
             }
         }
     }

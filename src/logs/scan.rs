@@ -17,7 +17,8 @@
 use std::collections::VecDeque;
 
 use super::matcher::LineMatcher;
-use super::store::{LineId, LineRef, LogStore, StreamId, StreamKey};
+use super::ring::ScanScratch;
+use super::store::{LineId, LogStore, StreamId, StreamKey};
 
 /// How far a scan has got.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct MatchScan {
     examined: u64,
     /// As of the last step: nothing was left to examine.
     caught_up: bool,
-    scratch: Vec<u8>,
+    scratch: ScanScratch,
     window: Vec<LineId>,
 }
 
@@ -99,7 +100,7 @@ impl MatchScan {
             matches: VecDeque::new(),
             examined: 0,
             caught_up: false,
-            scratch: Vec::new(),
+            scratch: ScanScratch::default(),
             window: Vec::new(),
         }
     }
@@ -251,17 +252,11 @@ impl MatchScan {
             let Some(ring) = cursor.id.and_then(|id| store.ring(id)) else {
                 continue;
             };
-            cursor.forward = cursor.forward.max(ring.head());
-            for line in ring.iter(cursor.forward, ring.end()) {
-                if line.id.seq >= high {
-                    break;
-                }
-                cursor.forward = line.line_no + 1;
-                examined += 1;
-                if passes(predicates, &line, scratch) {
-                    window.push(line.id);
-                }
-            }
+            let from = cursor.forward.max(ring.head());
+            let to = ring.first_at_or_after(high).max(from);
+            ring.scan_lines(from, to, predicates, scratch, |id| window.push(id));
+            examined += to - from;
+            cursor.forward = to;
         }
         window.sort_unstable();
         matches.extend(window.iter().copied());
@@ -284,17 +279,11 @@ impl MatchScan {
             let Some(ring) = cursor.id.and_then(|id| store.ring(id)) else {
                 continue;
             };
-            for line in ring.iter_rev(ring.head(), cursor.back) {
-                if line.id.seq < low {
-                    break;
-                }
-                cursor.back = line.line_no;
-                examined += 1;
-                if passes(predicates, &line, scratch) {
-                    window.push(line.id);
-                }
-            }
-            cursor.back = cursor.back.max(ring.head());
+            let to = cursor.back.max(ring.head());
+            let from = ring.first_at_or_after(low).min(to);
+            ring.scan_lines(from, to, predicates, scratch, |id| window.push(id));
+            examined += to - from;
+            cursor.back = from;
         }
         window.sort_unstable();
         for id in window.iter().rev() {
@@ -302,10 +291,6 @@ impl MatchScan {
         }
         examined
     }
-}
-
-fn passes(predicates: &[LineMatcher], line: &LineRef<'_>, scratch: &mut Vec<u8>) -> bool {
-    predicates.iter().all(|p| p.matches(line, scratch))
 }
 
 #[cfg(test)]

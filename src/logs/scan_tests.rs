@@ -1,4 +1,5 @@
 use super::*;
+use crate::logs::store::LINE_CHARGE_BYTES;
 
 fn docker(id: &str) -> StreamKey {
     StreamKey::Docker {
@@ -23,11 +24,10 @@ fn store_with_lines(count: u64) -> LogStore {
 fn expected(store: &LogStore, streams: &[StreamKey], matcher: &LineMatcher) -> Vec<LineId> {
     let ids: Vec<StreamId> = streams.iter().filter_map(|k| store.stream_id(k)).collect();
     let mut out = Vec::new();
-    let mut scratch = Vec::new();
     for seq in store.first_seq()..store.next_seq() {
         for &stream in &ids {
             if let Some(line) = store.line(LineId { seq, stream })
-                && matcher.matches(&line, &mut scratch)
+                && matcher.matches(&line)
             {
                 out.push(line.id);
             }
@@ -111,7 +111,12 @@ fn lines_arriving_after_the_pass_are_filtered() {
     scan.step(&store, 10);
     for i in 0..50 {
         let text = if i % 2 == 0 { "ERROR late" } else { "fine" };
-        store.ingest_bytes(&docker(["a", "b", "c"][i % 3]), None, false, text.as_bytes());
+        store.ingest_bytes(
+            &docker(["a", "b", "c"][i % 3]),
+            None,
+            false,
+            text.as_bytes(),
+        );
     }
     // A stream the scan had not seen yet.
     store.ingest_bytes(&docker("d"), None, false, b"ERROR in d, not in the pane");
@@ -120,7 +125,10 @@ fn lines_arriving_after_the_pass_are_filtered() {
     // Caught up; a new line makes work again, examined by the next step.
     store.ingest_bytes(&docker("b"), None, false, b"ERROR newest");
     scan.step(&store, 10);
-    assert_eq!(found(&scan, &store).last().map(|m| m.seq), Some(store.next_seq() - 1));
+    assert_eq!(
+        found(&scan, &store).last().map(|m| m.seq),
+        Some(store.next_seq() - 1)
+    );
 }
 
 #[test]
@@ -137,41 +145,117 @@ fn a_stream_that_appears_later_is_scanned() {
 #[test]
 fn evicted_lines_drop_out() {
     // Budget for about 100 lines of ~30 bytes.
-    let mut store = LogStore::new(100 * 62);
+    let mut store = LogStore::new(100 * (30 + LINE_CHARGE_BYTES));
     let streams = [docker("a"), docker("b")];
     let matcher = LineMatcher::regex("keep", false).unwrap();
     for i in 0..100 {
-        store.ingest_bytes(&docker(["a", "b"][i % 2]), None, false, format!("keep {i:025}").as_bytes());
+        store.ingest_bytes(
+            &docker(["a", "b"][i % 2]),
+            None,
+            false,
+            format!("keep {i:025}").as_bytes(),
+        );
     }
     let mut scan = MatchScan::new(&streams, vec![matcher.clone()]);
     run_to_end(&mut scan, &store, 1000);
     let before = found(&scan, &store).len();
     assert!(before > 50);
     for i in 0..60 {
-        store.ingest_bytes(&docker("a"), None, false, format!("keep {i:025}").as_bytes());
+        store.ingest_bytes(
+            &docker("a"),
+            None,
+            false,
+            format!("keep {i:025}").as_bytes(),
+        );
     }
     scan.step(&store, 1000);
     let after = found(&scan, &store);
     assert_eq!(after, expected(&store, &streams, &matcher));
-    assert_eq!(scan.matches().len(), after.len(), "evicted matches are dropped");
+    assert_eq!(
+        scan.matches().len(),
+        after.len(),
+        "evicted matches are dropped"
+    );
     assert!(after.iter().all(|m| store.line(*m).is_some()));
 }
 
 #[test]
 fn eviction_during_a_backward_pass() {
-    let mut store = LogStore::new(200 * 62);
+    let mut store = LogStore::new(200 * (30 + LINE_CHARGE_BYTES));
     let streams = [docker("a")];
     for i in 0..200 {
-        store.ingest_bytes(&docker("a"), None, false, format!("line {i:025}").as_bytes());
+        store.ingest_bytes(
+            &docker("a"),
+            None,
+            false,
+            format!("line {i:025}").as_bytes(),
+        );
     }
     let matcher = LineMatcher::regex("line", false).unwrap();
     let mut scan = MatchScan::new(&streams, vec![matcher.clone()]);
     scan.step(&store, 20);
     // The unscanned old lines are evicted before the scan gets to them.
     for i in 0..150 {
-        store.ingest_bytes(&docker("a"), None, false, format!("more {i:025}").as_bytes());
+        store.ingest_bytes(
+            &docker("a"),
+            None,
+            false,
+            format!("more {i:025}").as_bytes(),
+        );
     }
     run_to_end(&mut scan, &store, 20);
     assert_eq!(found(&scan, &store), expected(&store, &streams, &matcher));
     assert!(scan.progress(&store).done);
+}
+
+#[test]
+fn block_search_agrees_with_line_by_line() {
+    let texts = [
+        "foo bar",
+        "bar foo",
+        "foo",
+        "",
+        "xfoo barx",
+        "\x1b[31mfoo\x1b[0m bar",
+        "ba\x1b[1mr\x1b[0m baz",
+        "a b",
+        "  bar",
+        "BAR Foo",
+        "x",
+        "foobar\tfoo",
+    ];
+    let mut store = LogStore::new(1 << 20);
+    for round in 0..40 {
+        for (i, text) in texts.iter().enumerate() {
+            let stream = ["a", "b"][(i + round) % 2];
+            store.ingest_bytes(&docker(stream), None, false, text.as_bytes());
+        }
+    }
+    let streams = [docker("a"), docker("b")];
+    let patterns = [
+        "^foo", "foo$", r"\bfoo\b", r"\s+bar", r"r\s*b", "a[^x]*b", r"\n|$", "(?s)o.*b", "(?-m)^x",
+        r"\Ax", r"x\z", "x*", "^$", "31m", "bar baz", "Foo",
+    ];
+    for pattern in patterns {
+        for invert in [false, true] {
+            let matcher = LineMatcher::regex(pattern, invert).unwrap();
+            let mut scan = MatchScan::new(&streams, vec![matcher.clone()]);
+            run_to_end(&mut scan, &store, 50);
+            assert_eq!(
+                found(&scan, &store),
+                expected(&store, &streams, &matcher),
+                "pattern {pattern:?} invert {invert}"
+            );
+        }
+    }
+    // Two predicates: a filter and a search.
+    let filter = LineMatcher::regex("bar", false).unwrap();
+    let search = LineMatcher::text("foo").unwrap();
+    let mut scan = MatchScan::new(&streams, vec![filter.clone(), search.clone()]);
+    run_to_end(&mut scan, &store, 50);
+    let both: Vec<LineId> = expected(&store, &streams, &filter)
+        .into_iter()
+        .filter(|id| search.matches(&store.line(*id).unwrap()))
+        .collect();
+    assert_eq!(found(&scan, &store), both);
 }

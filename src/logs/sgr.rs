@@ -1,33 +1,63 @@
-//! SGR color sequences in stored log text: parsed into ratatui styles for drawing, and
-//! stripped for matching.
+//! The SGR colors the sanitizer keeps: stored as compact records beside the text, and
+//! turned into ratatui styles for drawing.
 //!
-//! The sanitizer guarantees the only escape sequences in stored text are
-//! `ESC [ params m` with params of digits, `;` and `:`, so this parser need not handle
-//! anything else; anything unexpected (a sequence cut by display truncation) is dropped.
+//! A line's colors are a list of records, one per kept `ESC [ params m`:
+//! `[offset: u32 LE][len: u8][params: len bytes]`, where `offset` is the byte position in
+//! the line's text where the sequence stood. Keeping them out of the text means filters
+//! and searches see exactly what the user reads (and no escape can be matched, or split
+//! a match), and a line without colors costs nothing extra.
 
 use ratatui::style::{Color, Modifier, Style};
 
-const ESC: u8 = 0x1b;
+/// Bytes of a record before its parameters.
+pub const RECORD_HEADER: usize = 5;
 
-/// Appends `text` without its SGR sequences to `out`.
-pub fn strip_sgr_into(text: &[u8], out: &mut Vec<u8>) {
-    let mut rest = text;
-    while let Some(esc) = rest.iter().position(|&b| b == ESC) {
-        out.extend_from_slice(&rest[..esc]);
-        rest = &rest[esc..];
-        rest = match rest.iter().position(|&b| b == b'm') {
-            Some(end) => &rest[end + 1..],
-            None => &[],
-        };
-    }
-    out.extend_from_slice(rest);
+/// Starts a record at `offset` in the line's text; its parameters are pushed after it.
+pub fn push_record(colors: &mut Vec<u8>, offset: usize) {
+    // Lines are capped far below 4 GiB (store::MAX_LINE_BYTES).
+    let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+    colors.extend_from_slice(&offset.to_le_bytes());
+    colors.push(0);
 }
 
-/// `text` without SGR sequences.
-pub fn strip_sgr(text: &str) -> String {
-    let mut out = Vec::with_capacity(text.len());
-    strip_sgr_into(text.as_bytes(), &mut out);
-    String::from_utf8_lossy(&out).into_owned()
+/// Completes the record started at `start` (sets its parameter length; the sanitizer
+/// caps parameters far below 255 bytes).
+pub fn finish_record(colors: &mut [u8], start: usize) {
+    let len = colors.len().saturating_sub(start + RECORD_HEADER);
+    if let Some(byte) = colors.get_mut(start + 4) {
+        *byte = u8::try_from(len).unwrap_or(u8::MAX);
+    }
+}
+
+/// The records of a line: (offset in the text, parameters such as `1;31`).
+pub fn records(colors: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = colors;
+    std::iter::from_fn(move || {
+        let header = rest.get(..RECORD_HEADER)?;
+        let offset = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
+        let end = RECORD_HEADER + usize::from(header[4]);
+        let params = rest.get(RECORD_HEADER..end)?;
+        rest = &rest[end..];
+        // The sanitizer only records ASCII digits, `;` and `:`.
+        Some((offset as usize, std::str::from_utf8(params).unwrap_or("")))
+    })
+}
+
+/// `text` with its colors written back inline as `ESC [ params m` (for tests and export;
+/// never for drawing).
+pub fn with_escapes(text: &str, colors: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len() + colors.len());
+    let mut done = 0;
+    for (offset, params) in records(colors) {
+        let offset = offset.clamp(done, text.len());
+        out.push_str(text.get(done..offset).unwrap_or(""));
+        out.push_str("\x1b[");
+        out.push_str(params);
+        out.push('m');
+        done = offset;
+    }
+    out.push_str(text.get(done..).unwrap_or(""));
+    out
 }
 
 /// One run of text in one style.
@@ -37,31 +67,31 @@ pub struct StyledText<'a> {
     pub text: &'a str,
 }
 
-/// Splits `text` into styled runs. `base` is the style of uncolored text and what SGR 0
-/// (reset) returns to, so a stderr line stays recognisable after a reset.
-pub fn styled_runs(text: &str, base: Style) -> Vec<StyledText<'_>> {
+/// Splits `text` into styled runs by its color records. `base` is the style of uncolored
+/// text and what SGR 0 (reset) returns to, so a stderr line stays recognisable after a
+/// reset. Records past the end of `text` (cut for display) are ignored.
+pub fn styled_runs<'a>(text: &'a str, colors: &[u8], base: Style) -> Vec<StyledText<'a>> {
     let mut runs = Vec::new();
     let mut style = base;
-    let mut rest = text;
-    while let Some(esc) = rest.find('\x1b') {
-        if esc > 0 {
-            runs.push(StyledText {
-                style,
-                text: &rest[..esc],
-            });
+    let mut done = 0;
+    for (offset, params) in records(colors) {
+        if offset > text.len() {
+            break;
         }
-        let after = &rest[esc + 1..];
-        match after.find('m') {
-            Some(end) => {
-                let params = after.get(1..end).unwrap_or("");
-                style = apply_sgr(style, base, params);
-                rest = &after[end + 1..];
-            }
-            None => rest = "",
+        // Offsets were taken between characters; `get` guards that anyway.
+        if offset > done
+            && let Some(piece) = text.get(done..offset)
+        {
+            runs.push(StyledText { style, text: piece });
+            done = offset;
         }
+        style = apply_sgr(style, base, params);
     }
-    if !rest.is_empty() {
-        runs.push(StyledText { style, text: rest });
+    if done < text.len() {
+        runs.push(StyledText {
+            style,
+            text: &text[done..],
+        });
     }
     runs
 }
@@ -75,7 +105,10 @@ fn apply_sgr(mut style: Style, base: Style, params: &str) -> Style {
     while let Some(group) = groups.next() {
         // Colon sub-parameters (`38:2::255:0:0`, `4:3`) arrive in one group.
         let mut parts = group.split(':');
-        let code = parts.next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
+        let code = parts
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .unwrap_or(0);
         match code {
             0 => style = base,
             1 => style = style.add_modifier(Modifier::BOLD),
@@ -174,19 +207,37 @@ fn bright_color(index: u16) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logs::sanitize::sanitize_into;
 
-    fn runs(text: &str) -> Vec<(Style, &str)> {
-        styled_runs(text, Style::default())
+    /// Sanitizes `raw` and splits it into runs, as the store and view do.
+    fn runs_of(raw: &str, base: Style) -> Vec<(Style, String)> {
+        let (mut text, mut colors) = (Vec::new(), Vec::new());
+        sanitize_into(raw.as_bytes(), &mut text, &mut colors);
+        let text = String::from_utf8(text).unwrap();
+        styled_runs(&text, &colors, base)
             .into_iter()
-            .map(|r| (r.style, r.text))
+            .map(|r| (r.style, r.text.to_owned()))
             .collect()
     }
 
+    fn runs(raw: &str) -> Vec<(Style, String)> {
+        runs_of(raw, Style::default())
+    }
+
     #[test]
-    fn strips_sgr_for_matching() {
-        assert_eq!(strip_sgr("\x1b[1;31mERROR\x1b[0m: disk"), "ERROR: disk");
-        assert_eq!(strip_sgr("plain"), "plain");
-        assert_eq!(strip_sgr("cut \x1b[3"), "cut ");
+    fn records_round_trip() {
+        let mut colors = Vec::new();
+        push_record(&mut colors, 3);
+        colors.extend_from_slice(b"1;31");
+        finish_record(&mut colors, 0);
+        push_record(&mut colors, 7);
+        finish_record(&mut colors, 9);
+        let all: Vec<_> = records(&colors).collect();
+        assert_eq!(all, vec![(3, "1;31"), (7, "")]);
+        assert_eq!(
+            with_escapes("abcdefgh", &colors),
+            "abc\x1b[1;31mdefg\x1b[mh"
+        );
     }
 
     #[test]
@@ -194,7 +245,11 @@ mod tests {
         let red = Style::default().fg(Color::Red);
         assert_eq!(
             runs("a\x1b[31mb\x1b[0mc"),
-            vec![(Style::default(), "a"), (red, "b"), (Style::default(), "c")]
+            vec![
+                (Style::default(), "a".to_owned()),
+                (red, "b".to_owned()),
+                (Style::default(), "c".to_owned())
+            ]
         );
         assert_eq!(runs("\x1b[91mx")[0].0, Style::default().fg(Color::LightRed));
         assert_eq!(runs("\x1b[44mx")[0].0, Style::default().bg(Color::Blue));
@@ -204,7 +259,10 @@ mod tests {
 
     #[test]
     fn indexed_and_truecolor() {
-        assert_eq!(runs("\x1b[38;5;208mx")[0].0, Style::default().fg(Color::Indexed(208)));
+        assert_eq!(
+            runs("\x1b[38;5;208mx")[0].0,
+            Style::default().fg(Color::Indexed(208))
+        );
         assert_eq!(
             runs("\x1b[48;2;1;2;3mx")[0].0,
             Style::default().bg(Color::Rgb(1, 2, 3))
@@ -213,11 +271,16 @@ mod tests {
             runs("\x1b[38:2::10:20:30mx")[0].0,
             Style::default().fg(Color::Rgb(10, 20, 30))
         );
-        assert_eq!(runs("\x1b[38:5:9mx")[0].0, Style::default().fg(Color::Indexed(9)));
+        assert_eq!(
+            runs("\x1b[38:5:9mx")[0].0,
+            Style::default().fg(Color::Indexed(9))
+        );
         // Parameters after an extended color still apply.
         assert_eq!(
             runs("\x1b[38;5;1;1mx")[0].0,
-            Style::default().fg(Color::Indexed(1)).add_modifier(Modifier::BOLD)
+            Style::default()
+                .fg(Color::Indexed(1))
+                .add_modifier(Modifier::BOLD)
         );
     }
 
@@ -241,7 +304,16 @@ mod tests {
     #[test]
     fn reset_returns_to_the_base_style() {
         let base = Style::default().fg(Color::Red);
-        let runs = styled_runs("\x1b[32mok\x1b[0m err", base);
-        assert_eq!(runs[1].style, base);
+        let runs = runs_of("\x1b[32mok\x1b[0m err", base);
+        assert_eq!(runs[1], (base, " err".to_owned()));
+    }
+
+    #[test]
+    fn records_past_a_display_cut_are_ignored() {
+        let (mut text, mut colors) = (Vec::new(), Vec::new());
+        sanitize_into(b"abc\x1b[31mdef", &mut text, &mut colors);
+        let runs = styled_runs("ab", &colors, Style::default());
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].text, "ab");
     }
 }

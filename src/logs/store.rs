@@ -5,30 +5,33 @@ use std::collections::{HashMap, VecDeque};
 
 use jiff::Timestamp;
 
-use super::ring::{FLAG_SGR, FLAG_STDERR, LINE_META_BYTES, NO_TIMESTAMP, StreamRing};
 pub use super::ring::StreamStats;
+use super::ring::{FLAG_SGR, FLAG_STDERR, LINE_META_BYTES, NO_TIMESTAMP, StreamRing};
 
 /// Identity of one log stream: one container of one pod, or one Docker container.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StreamKey {
+    /// One container of one pod.
     Kube {
         context: String,
         namespace: String,
         pod: String,
         container: String,
     },
-    Docker {
-        host: String,
-        id: String,
-    },
+    /// One Docker container.
+    Docker { host: String, id: String },
 }
 
 /// A line as a source delivers it: raw bytes, not yet sanitized.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawLogLine {
     pub stream: StreamKey,
+    /// When the source says the line was written (Kubernetes `timestamps=true`, Docker's
+    /// `timestamps`), if it says.
     pub timestamp: Option<Timestamp>,
+    /// The line came from stderr (drawn with the `log.stderr` style).
     pub stderr: bool,
+    /// The line without its trailing newline, exactly as received.
     pub bytes: Vec<u8>,
 }
 
@@ -39,9 +42,10 @@ pub const DEFAULT_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 /// bounds what one absurd line can take (and keeps chunk offsets within `u32`).
 pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
-/// What the budget charges per line on top of its text: its index entry and, at worst
-/// (streams interleaving line by line), one entry of the arrival queue.
-pub const LINE_CHARGE_BYTES: usize = LINE_META_BYTES + std::mem::size_of::<Run>();
+/// What the budget charges per line on top of its text: its index entry, its `\n`
+/// separator and, at worst (streams interleaving line by line), one entry of the arrival
+/// queue.
+pub const LINE_CHARGE_BYTES: usize = LINE_META_BYTES + 1 + std::mem::size_of::<Run>();
 
 /// A store-wide handle of a stream, cheaper to carry than its [`StreamKey`].
 /// Ids are never reused.
@@ -59,19 +63,23 @@ impl StreamId {
 pub struct LineId {
     /// Global arrival order: every ingested line gets the next number, whatever its stream.
     pub seq: u64,
+    /// The stream holding the line.
     pub stream: StreamId,
 }
 
 /// A borrowed view of one stored line.
 #[derive(Debug, Clone, Copy)]
 pub struct LineRef<'a> {
+    /// Which line this is.
     pub id: LineId,
     /// The line's position in its own stream (see `ring` for why it is stable).
     pub line_no: u64,
     pub(crate) timestamp_nanos: i64,
     pub(crate) flags: u32,
-    /// Sanitized UTF-8 text; the only escape sequences left are SGR colors.
+    /// Sanitized UTF-8 text, free of any escape or control but TAB: what the user reads.
     pub text: &'a [u8],
+    /// The line's SGR colors as records (see [`crate::logs::sgr`]); empty for most lines.
+    pub colors: &'a [u8],
 }
 
 impl<'a> LineRef<'a> {
@@ -88,7 +96,7 @@ impl<'a> LineRef<'a> {
         self.flags & FLAG_STDERR != 0
     }
 
-    /// Whether the text holds SGR color sequences.
+    /// Whether the line has colors.
     pub fn has_sgr(&self) -> bool {
         self.flags & FLAG_SGR != 0
     }
@@ -102,14 +110,19 @@ impl<'a> LineRef<'a> {
 /// Store-wide counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LogStats {
+    /// Streams the store has heard of.
     pub streams: usize,
+    /// Lines held.
     pub retained_lines: u64,
-    /// Sanitized text bytes held.
+    /// Sanitized text and color bytes held.
     pub retained_bytes: u64,
     /// What the budget counts: text plus [`LINE_CHARGE_BYTES`] per line.
     pub charged_bytes: u64,
+    /// Lines removed by the byte budget.
     pub evicted_lines: u64,
+    /// Text and color bytes removed by the byte budget.
     pub evicted_bytes: u64,
+    /// Lines sources reported dropping before they reached the store.
     pub dropped_lines: u64,
     /// Heap the store actually holds (buffers, indexes), for comparison with the budget.
     pub heap_bytes: u64,
@@ -317,7 +330,10 @@ impl LogStore {
     /// Every known stream.
     pub fn streams(&self) -> impl Iterator<Item = (StreamId, &StreamKey)> {
         self.streams.iter().enumerate().map(|(index, ring)| {
-            (StreamId(u32::try_from(index).unwrap_or(u32::MAX)), ring.key())
+            (
+                StreamId(u32::try_from(index).unwrap_or(u32::MAX)),
+                ring.key(),
+            )
         })
     }
 
@@ -337,7 +353,11 @@ impl LogStore {
         }
         // The arrival queue counts exactly the lines the rings hold, in order, so the
         // front run's stream holds the oldest line.
-        let Some(len) = self.streams.get_mut(stream).and_then(StreamRing::evict_front) else {
+        let Some(len) = self
+            .streams
+            .get_mut(stream)
+            .and_then(StreamRing::evict_front)
+        else {
             return false;
         };
         self.first_seq += 1;

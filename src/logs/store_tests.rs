@@ -47,8 +47,8 @@ fn sequence_numbers_merge_streams_in_arrival_order() {
 
 #[test]
 fn budget_evicts_oldest_first_across_streams() {
-    // Each line is charged 10 bytes of text + 32: 42. Budget for 3 lines.
-    let mut store = LogStore::new(3 * 42);
+    // Each line is charged its 10 bytes of text + LINE_CHARGE_BYTES. Budget for 3 lines.
+    let mut store = LogStore::new(3 * (10 + LINE_CHARGE_BYTES));
     let a1 = store.ingest_bytes(&docker("a"), None, false, b"a1........");
     let b1 = store.ingest_bytes(&docker("b"), None, false, b"b1........");
     let a2 = store.ingest_bytes(&docker("a"), None, false, b"a2........");
@@ -68,9 +68,12 @@ fn budget_evicts_oldest_first_across_streams() {
     assert_eq!(stats.retained_lines, 3);
     assert_eq!(stats.evicted_lines, 2);
     assert_eq!(stats.evicted_bytes, 20);
-    assert_eq!(stats.charged_bytes, 3 * 42);
+    assert_eq!(stats.charged_bytes, 3 * (10 + LINE_CHARGE_BYTES) as u64);
     let a = store.stream_stats(&docker("a")).unwrap();
-    assert_eq!((a.evicted_lines, a.evicted_bytes, a.retained_lines), (1, 10, 1));
+    assert_eq!(
+        (a.evicted_lines, a.evicted_bytes, a.retained_lines),
+        (1, 10, 1)
+    );
     let b = store.stream_stats(&docker("b")).unwrap();
     assert_eq!((b.evicted_lines, b.retained_lines), (1, 1));
 }
@@ -135,16 +138,37 @@ fn ring_survives_many_chunks_and_evictions() {
 }
 
 #[test]
-fn ring_iterators_walk_across_chunks() {
+fn ring_scans_across_chunks() {
     let mut store = LogStore::new(1 << 20);
     for i in 0..5000 {
         store.ingest_bytes(&docker("a"), None, false, format!("{i}").as_bytes());
     }
     let ring = store.ring(store.stream_id(&docker("a")).unwrap()).unwrap();
-    let forward: Vec<u64> = ring.iter(100, 4000).map(|l| l.id.seq).collect();
-    assert_eq!(forward, (100..4000).collect::<Vec<_>>());
-    let backward: Vec<u64> = ring.iter_rev(100, 4000).map(|l| l.id.seq).collect();
-    assert_eq!(backward, (100..4000).rev().collect::<Vec<_>>());
+    let mut seen = Vec::new();
+    let mut scratch = crate::logs::ring::ScanScratch::default();
+    ring.scan_lines(100, 4000, &[], &mut scratch, |id| seen.push(id.seq));
+    assert_eq!(seen, (100..4000).collect::<Vec<_>>());
     assert_eq!(ring.first_at_or_after(2500), 2500);
     assert_eq!(ring.first_at_or_after(99_999), 5000);
+    assert_eq!(ring.line(4999).unwrap().text, b"4999");
+    assert!(ring.line(5000).is_none());
+}
+
+#[test]
+fn colors_are_kept_beside_the_text() {
+    let mut store = LogStore::new(1 << 20);
+    let plain = store.ingest_bytes(&docker("a"), None, false, b"plain");
+    let red = store.ingest_bytes(&docker("a"), None, false, b"\x1b[31mred\x1b[0m text");
+    let line = store.line(red).unwrap();
+    assert_eq!(line.text, b"red text");
+    assert!(line.has_sgr());
+    let records: Vec<_> = crate::logs::sgr::records(line.colors).collect();
+    assert_eq!(records, vec![(0, "31"), (3, "0")]);
+    assert!(store.line(plain).unwrap().colors.is_empty());
+    // Colors count toward the budget and the counters: two records (5-byte header +
+    // params) and the line's entry in the chunk's colored-line list.
+    assert_eq!(
+        store.stream_stats(&docker("a")).unwrap().retained_bytes,
+        5 + 8 + (7 + 6) + 8
+    );
 }

@@ -62,7 +62,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 pub fn millicores(m: u64) -> String {
-    if m >= 1000 && m % 100 == 0 {
+    if m >= 1000 && m.is_multiple_of(100) {
         format!("{:.1}", m as f64 / 1000.0)
     } else {
         format!("{m}m")

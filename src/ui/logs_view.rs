@@ -2,8 +2,8 @@
 //! footer saying how much was evicted or dropped (DESIGN.md §4: the view says so).
 //!
 //! Only the lines in the viewport are formatted; everything else stays packed in the
-//! store. Text comes from the store already sanitized; its SGR colors are parsed into
-//! styles here (never written raw).
+//! store. Text comes from the store already sanitized, with its colors kept apart as
+//! records that become styles here (never escape sequences written raw).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -302,7 +302,12 @@ impl LogsView<'_> {
                 .matched
                 .add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
         }
-        let content = line_spans(&line.text_str(), styles, self.pane.search_matcher());
+        let content = line_spans(
+            &line.text_str(),
+            line.colors,
+            styles,
+            self.pane.search_matcher(),
+        );
         if self.pane.wrap() {
             wrap_rows(prefix, content, context.width)
         } else {
@@ -387,7 +392,7 @@ mod tests {
     #[test]
     fn labels_streams_and_shows_evictions() {
         // Room for about 4 lines of ~10 bytes.
-        let mut store = LogStore::new(4 * 42);
+        let mut store = LogStore::new(4 * (10 + crate::logs::store::LINE_CHARGE_BYTES));
         let (a, b) = (kube("web-1", "app"), kube("web-2", "app"));
         for i in 0..6 {
             let key = if i % 2 == 0 { &a } else { &b };

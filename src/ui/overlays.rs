@@ -52,9 +52,11 @@ fn render_help(screen: &Screen, area: Rect, buf: &mut Buffer, scroll: u16) {
         t.style("help.desc"),
     ));
     let popup = centered(area, 76, area.height.saturating_sub(4).max(10));
+    // Never scroll past the last line, however often PageDown was pressed.
+    let inner_height = popup.height.saturating_sub(2);
+    let scroll = scroll.min((lines.len() as u16).saturating_sub(inner_height));
     Clear.render(popup, buf);
     Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .style(t.style("dialog"))
         .block(

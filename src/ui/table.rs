@@ -24,6 +24,28 @@ use crate::store::Fleet;
 pub struct Column {
     pub title: &'static str,
     pub width: Constraint,
+    /// Hide the column when the table is narrower than this (0: always shown), so an
+    /// 80-column SSH session still gets readable names.
+    pub hide_below: u16,
+}
+
+impl Column {
+    pub const fn new(title: &'static str, width: Constraint) -> Column {
+        Column {
+            title,
+            width,
+            hide_below: 0,
+        }
+    }
+
+    /// Shown only on tables at least `width` cells wide.
+    pub const fn wide(title: &'static str, width: Constraint, min_table_width: u16) -> Column {
+        Column {
+            title,
+            width,
+            hide_below: min_table_width,
+        }
+    }
 }
 
 /// A row in a table: an item, or a group header (compose project) that precedes items.
@@ -172,8 +194,16 @@ impl Widget for TableView<'_> {
         if area.height < 2 {
             return;
         }
-        let columns = self.spec.columns();
-        let header = Row::new(columns.iter().enumerate().map(|(i, c)| {
+        let shown: Vec<usize> = self
+            .spec
+            .columns()
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.hide_below <= area.width)
+            .map(|(i, _)| i)
+            .collect();
+        let columns: Vec<Column> = shown.iter().map(|&i| self.spec.columns()[i]).collect();
+        let header = Row::new(columns.iter().zip(&shown).map(|(c, &i)| {
             let (mark, key) = if i == self.state.sort.column {
                 (
                     if self.state.sort.descending {
@@ -208,6 +238,7 @@ impl Widget for TableView<'_> {
             return;
         }
         let offset = self.state.offset_for(body_height);
+        let mut group_labels: Vec<(usize, String, Style)> = Vec::new();
         let visible = self
             .state
             .rows
@@ -226,21 +257,24 @@ impl Widget for TableView<'_> {
                 };
                 match *row {
                     RowRef::Group(item) => {
+                        // Drawn across the whole width after the table, not in one column.
                         let label = self.spec.group(self.fleet, item).unwrap_or_default();
                         let marker = if index == self.state.selected {
                             "▶ "
                         } else {
                             "▾ "
                         };
-                        Row::new(vec![Cell::from(Line::from(vec![Span::styled(
-                            format!("{marker}{label}"),
-                            self.theme.style("table.group"),
-                        )]))])
-                        .style(style)
+                        group_labels.push((index - offset, format!("{marker}{label}"), style));
+                        Row::new(Vec::<Cell>::new()).style(style)
                     }
                     RowRef::Item(item) => {
-                        let cells = self.spec.cells(self.fleet, item, self.now);
-                        Row::new(cells.into_iter().map(|c| {
+                        let mut cells = self.spec.cells(self.fleet, item, self.now);
+                        let shown_cells = shown.iter().filter_map(|&i| {
+                            cells
+                                .get_mut(i)
+                                .map(|c| std::mem::replace(c, CellText::plain("")))
+                        });
+                        Row::new(shown_cells.map(|c| {
                             Cell::from(c.text).style(if c.style == "table.row" {
                                 Style::default()
                             } else {
@@ -257,5 +291,15 @@ impl Widget for TableView<'_> {
             .header(header)
             .column_spacing(1)
             .render(area, buf);
+        for (row, label, style) in group_labels {
+            let line_area = Rect {
+                y: area.y + 1 + row as u16,
+                height: 1,
+                ..area
+            };
+            Line::from(Span::styled(label, self.theme.style("table.group")))
+                .style(style)
+                .render(line_area, buf);
+        }
     }
 }

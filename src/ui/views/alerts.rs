@@ -13,34 +13,13 @@ use crate::ui::table::{CellText, Column, TableSpec};
 pub struct AlertsTable;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        title: "SEVERITY",
-        width: Constraint::Length(10),
-    },
-    Column {
-        title: "ALERT",
-        width: Constraint::Length(20),
-    },
-    Column {
-        title: "STATE",
-        width: Constraint::Length(9),
-    },
-    Column {
-        title: "TARGET",
-        width: Constraint::Fill(2),
-    },
-    Column {
-        title: "SUMMARY",
-        width: Constraint::Fill(4),
-    },
-    Column {
-        title: "SOURCE",
-        width: Constraint::Length(12),
-    },
-    Column {
-        title: "AGE",
-        width: Constraint::Length(4),
-    },
+    Column::new("SEVERITY", Constraint::Length(10)),
+    Column::new("ALERT", Constraint::Length(20)),
+    Column::new("STATE", Constraint::Length(9)),
+    Column::wide("TARGET", Constraint::Fill(2), 100),
+    Column::new("SUMMARY", Constraint::Fill(4)),
+    Column::wide("SOURCE", Constraint::Length(12), 120),
+    Column::new("AGE", Constraint::Length(4)),
 ];
 
 fn get(fleet: &Fleet, i: u32) -> Option<&Alert> {

@@ -14,42 +14,15 @@ use crate::ui::table::{CellText, Column, TableSpec};
 pub struct ContainersTable;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        title: "NAME",
-        width: Constraint::Fill(2),
-    },
-    Column {
-        title: "HOST",
-        width: Constraint::Length(8),
-    },
-    Column {
-        title: "STATE",
-        width: Constraint::Length(18),
-    },
-    Column {
-        title: "IMAGE",
-        width: Constraint::Fill(2),
-    },
-    Column {
-        title: "CPU",
-        width: Constraint::Length(6),
-    },
-    Column {
-        title: "MEM",
-        width: Constraint::Length(13),
-    },
-    Column {
-        title: "RESTARTS",
-        width: Constraint::Length(8),
-    },
-    Column {
-        title: "PORTS",
-        width: Constraint::Fill(2),
-    },
-    Column {
-        title: "UP",
-        width: Constraint::Length(4),
-    },
+    Column::new("NAME", Constraint::Fill(2)),
+    Column::wide("HOST", Constraint::Length(8), 120),
+    Column::new("STATE", Constraint::Length(18)),
+    Column::wide("IMAGE", Constraint::Fill(2), 100),
+    Column::wide("CPU", Constraint::Length(6), 90),
+    Column::new("MEM", Constraint::Length(13)),
+    Column::wide("RESTARTS", Constraint::Length(8), 100),
+    Column::wide("PORTS", Constraint::Fill(2), 110),
+    Column::new("UP", Constraint::Length(4)),
 ];
 
 fn get(fleet: &Fleet, i: u32) -> Option<&DockerContainer> {

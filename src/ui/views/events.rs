@@ -13,38 +13,14 @@ use crate::ui::table::{CellText, Column, TableSpec};
 pub struct EventsTable;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        title: "TYPE",
-        width: Constraint::Length(9),
-    },
-    Column {
-        title: "CONTEXT",
-        width: Constraint::Length(13),
-    },
-    Column {
-        title: "NAMESPACE",
-        width: Constraint::Length(11),
-    },
-    Column {
-        title: "OBJECT",
-        width: Constraint::Fill(2),
-    },
-    Column {
-        title: "REASON",
-        width: Constraint::Length(20),
-    },
-    Column {
-        title: "MESSAGE",
-        width: Constraint::Fill(5),
-    },
-    Column {
-        title: "COUNT",
-        width: Constraint::Length(5),
-    },
-    Column {
-        title: "LAST",
-        width: Constraint::Length(4),
-    },
+    Column::new("TYPE", Constraint::Length(9)),
+    Column::wide("CONTEXT", Constraint::Length(13), 120),
+    Column::wide("NAMESPACE", Constraint::Length(11), 100),
+    Column::new("OBJECT", Constraint::Fill(2)),
+    Column::new("REASON", Constraint::Length(20)),
+    Column::new("MESSAGE", Constraint::Fill(5)),
+    Column::wide("COUNT", Constraint::Length(5), 100),
+    Column::new("LAST", Constraint::Length(4)),
 ];
 
 fn get(fleet: &Fleet, i: u32) -> Option<&KubeEvent> {

@@ -18,46 +18,16 @@ pub struct NodesTable;
 const HOST_BIT: u32 = 1 << 31;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        title: "NAME",
-        width: Constraint::Fill(2),
-    },
-    Column {
-        title: "SOURCE",
-        width: Constraint::Length(13),
-    },
-    Column {
-        title: "STATUS",
-        width: Constraint::Length(20),
-    },
-    Column {
-        title: "ROLES",
-        width: Constraint::Length(14),
-    },
-    Column {
-        title: "CPU",
-        width: Constraint::Length(11),
-    },
-    Column {
-        title: "MEM",
-        width: Constraint::Length(11),
-    },
-    Column {
-        title: "DISK",
-        width: Constraint::Length(5),
-    },
-    Column {
-        title: "PODS",
-        width: Constraint::Length(4),
-    },
-    Column {
-        title: "CPU HISTORY",
-        width: Constraint::Fill(1),
-    },
-    Column {
-        title: "AGE",
-        width: Constraint::Length(4),
-    },
+    Column::new("NAME", Constraint::Fill(2)),
+    Column::new("SOURCE", Constraint::Length(13)),
+    Column::new("STATUS", Constraint::Length(20)),
+    Column::wide("ROLES", Constraint::Length(14), 110),
+    Column::new("CPU", Constraint::Length(11)),
+    Column::new("MEM", Constraint::Length(11)),
+    Column::wide("DISK", Constraint::Length(5), 100),
+    Column::new("PODS", Constraint::Length(4)),
+    Column::wide("CPU HISTORY", Constraint::Fill(1), 120),
+    Column::new("AGE", Constraint::Length(4)),
 ];
 
 enum Row<'a> {

@@ -174,7 +174,7 @@ impl OverviewView<'_> {
             .values()
             .filter(|e| e.kind == EventType::Warning && self.scope.admits(&e.context, &e.namespace))
             .collect();
-        warnings.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
         let mut lines: Vec<Line> = warnings
             .iter()
             .take(area.height.saturating_sub(2) as usize)

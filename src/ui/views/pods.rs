@@ -14,50 +14,17 @@ use crate::ui::table::{CellText, Column, TableSpec};
 pub struct PodsTable;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        title: "CONTEXT",
-        width: Constraint::Length(13),
-    },
-    Column {
-        title: "NAMESPACE",
-        width: Constraint::Length(11),
-    },
-    Column {
-        title: "NAME",
-        width: Constraint::Fill(3),
-    },
-    Column {
-        title: "STATUS",
-        width: Constraint::Length(20),
-    },
-    Column {
-        title: "READY",
-        width: Constraint::Length(5),
-    },
-    Column {
-        title: "RESTARTS",
-        width: Constraint::Length(8),
-    },
-    Column {
-        title: "LAST TERM",
-        width: Constraint::Length(10),
-    },
-    Column {
-        title: "CPU",
-        width: Constraint::Length(6),
-    },
-    Column {
-        title: "MEM",
-        width: Constraint::Length(6),
-    },
-    Column {
-        title: "NODE",
-        width: Constraint::Fill(1),
-    },
-    Column {
-        title: "AGE",
-        width: Constraint::Length(4),
-    },
+    Column::wide("CONTEXT", Constraint::Length(13), 120),
+    Column::new("NAMESPACE", Constraint::Length(11)),
+    Column::new("NAME", Constraint::Fill(3)),
+    Column::new("STATUS", Constraint::Length(20)),
+    Column::new("READY", Constraint::Length(5)),
+    Column::new("RESTARTS", Constraint::Length(8)),
+    Column::wide("LAST TERM", Constraint::Length(10), 100),
+    Column::wide("CPU", Constraint::Length(6), 110),
+    Column::wide("MEM", Constraint::Length(6), 110),
+    Column::wide("NODE", Constraint::Fill(1), 100),
+    Column::new("AGE", Constraint::Length(4)),
 ];
 
 fn get(fleet: &Fleet, i: u32) -> Option<&Pod> {

@@ -14,46 +14,16 @@ use crate::ui::table::{CellText, Column, TableSpec};
 pub struct WorkloadsTable;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        title: "CONTEXT",
-        width: Constraint::Length(13),
-    },
-    Column {
-        title: "NAMESPACE",
-        width: Constraint::Length(11),
-    },
-    Column {
-        title: "KIND",
-        width: Constraint::Length(6),
-    },
-    Column {
-        title: "NAME",
-        width: Constraint::Fill(2),
-    },
-    Column {
-        title: "STATUS",
-        width: Constraint::Length(22),
-    },
-    Column {
-        title: "READY",
-        width: Constraint::Length(6),
-    },
-    Column {
-        title: "UP-TO-DATE",
-        width: Constraint::Length(10),
-    },
-    Column {
-        title: "AVAIL",
-        width: Constraint::Length(5),
-    },
-    Column {
-        title: "DETAIL",
-        width: Constraint::Fill(3),
-    },
-    Column {
-        title: "AGE",
-        width: Constraint::Length(4),
-    },
+    Column::wide("CONTEXT", Constraint::Length(13), 120),
+    Column::new("NAMESPACE", Constraint::Length(11)),
+    Column::new("KIND", Constraint::Length(6)),
+    Column::new("NAME", Constraint::Fill(2)),
+    Column::new("STATUS", Constraint::Length(22)),
+    Column::new("READY", Constraint::Length(6)),
+    Column::wide("UP-TO-DATE", Constraint::Length(10), 100),
+    Column::wide("AVAIL", Constraint::Length(5), 100),
+    Column::wide("DETAIL", Constraint::Fill(3), 100),
+    Column::new("AGE", Constraint::Length(4)),
 ];
 
 fn get(fleet: &Fleet, i: u32) -> Option<&Workload> {

@@ -1,0 +1,357 @@
+//! End to end through tmux (DESIGN.md §9): start the real binary in a tmux pane on the
+//! fixture estate, press keys with `send-keys`, read the screen with `capture-pane`, and
+//! after it exits (by `q` or by a panic) prove the shell's terminal is back in cooked mode.
+//!
+//! Every test runs its own tmux server on a socket in its own temporary directory
+//! (`tmux -S <dir>/tmux.sock`), killed when the test ends, pass or fail; the directory
+//! goes with it, so no socket file is left in `/tmp/tmux-UID` either. Nothing sleeps to
+//! synchronise: each step polls the screen until a condition holds, and a timeout fails
+//! with the last screen captured.
+//!
+//! Without tmux the tests print `skip: tmux not installed` and pass, unless
+//! `PILOTHOUSE_REQUIRE_SERVICES=1`, when they fail.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// How long one condition may take to hold. Generous: CI machines are slow and busy.
+const DEADLINE: Duration = Duration::from_secs(20);
+/// Between two captures while waiting.
+const POLL: Duration = Duration::from_millis(50);
+/// The shell's prompt (`PS1`, plus a space), unlike anything pilothouse draws, so we know
+/// when the shell is back. `capture-pane` drops trailing spaces, so it is matched without.
+const PROMPT: &str = "e2e$";
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+
+/// One private tmux server with one pane running `bash`; killed on drop.
+struct Tmux {
+    /// The server's socket, in `root`.
+    socket: PathBuf,
+    /// Holds the socket and the pane's `PILOTHOUSE_CONFIG` and `PILOTHOUSE_DATA` (empty,
+    /// so the user's own configuration is never read). Removed after the server is killed.
+    _root: TempDir,
+}
+
+impl Tmux {
+    /// Start a server with a shell in a 120x40 pane, and wait for its prompt. `env` is
+    /// added to the shell's environment. `None` when tmux is missing and the test should
+    /// be skipped.
+    fn start(env: &[(&str, &str)]) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            if std::env::var("PILOTHOUSE_REQUIRE_SERVICES").as_deref() == Ok("1") {
+                panic!("tmux not installed, and PILOTHOUSE_REQUIRE_SERVICES=1");
+            }
+            println!("skip: tmux not installed");
+            return None;
+        }
+        let root = TempDir::new().expect("a temporary directory");
+        let (config, data) = (root.path().join("config"), root.path().join("data"));
+        for dir in [&config, &data] {
+            std::fs::create_dir(dir).expect("create the pane's config and data dirs");
+        }
+        let tmux = Tmux {
+            socket: root.path().join("tmux.sock"),
+            _root: root,
+        };
+        // `env` rather than `new-session -e`: it also sets TERM, which tmux would
+        // otherwise set to its own `default-terminal` for the pane.
+        let mut shell = vec![
+            "env".to_string(),
+            "TERM=xterm-256color".to_string(),
+            format!("PS1={PROMPT} "),
+            format!("PILOTHOUSE_CONFIG={}", config.display()),
+            format!("PILOTHOUSE_DATA={}", data.display()),
+        ];
+        shell.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+        shell.extend(["bash", "--norc", "--noprofile"].map(String::from));
+        let shell = shell
+            .iter()
+            .map(|word| shell_quote(word))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (width, height) = (WIDTH.to_string(), HEIGHT.to_string());
+        // `-f /dev/null`: the user's tmux.conf must not change what the tests see.
+        tmux.run_checked(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &width,
+            "-y",
+            &height,
+            &shell,
+        ]);
+        tmux.wait_for("the shell's prompt", |screen| screen.contains(PROMPT));
+        Some(tmux)
+    }
+
+    /// Run `tmux -S <socket> args…` and return its output, whatever the exit status.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    /// Run tmux and fail the test if it fails.
+    fn run_checked(&self, args: &[&str]) -> Output {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// Press keys by tmux's names for them (`Enter`, `Escape`, `Down`, `q`).
+    fn send_keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        self.run_checked(&args);
+    }
+
+    /// Type text literally, without interpreting key names.
+    fn type_text(&self, text: &str) {
+        self.run_checked(&["send-keys", "-t", "0", "-l", text]);
+    }
+
+    /// Type a shell command and press Enter.
+    fn run_in_shell(&self, command: &str) {
+        self.type_text(command);
+        self.send_keys(&["Enter"]);
+    }
+
+    /// The visible screen of the pane, as plain text.
+    fn capture(&self) -> String {
+        self.capture_args(&[])
+    }
+
+    /// The pane's scrollback and visible screen, for output longer than the pane.
+    fn capture_history(&self) -> String {
+        self.capture_args(&["-S", "-"])
+    }
+
+    /// The visible screen with wrapped lines joined, so a long line reads as one.
+    fn capture_joined(&self) -> String {
+        self.capture_args(&["-J"])
+    }
+
+    fn capture_args(&self, extra: &[&str]) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "0"];
+        args.extend_from_slice(extra);
+        let output = self.run_checked(&args);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Poll the screen until `holds` is true and return that screen; fail with the last
+    /// screen if it does not hold within [`DEADLINE`].
+    fn wait_for(&self, what: &str, holds: impl Fn(&str) -> bool) -> String {
+        self.poll(what, Tmux::capture, holds)
+    }
+
+    /// [`Tmux::wait_for`] over the screen with wrapped lines joined.
+    fn wait_for_joined(&self, what: &str, holds: impl Fn(&str) -> bool) -> String {
+        self.poll(what, Tmux::capture_joined, holds)
+    }
+
+    /// [`Tmux::wait_for`] over the scrollback too.
+    fn wait_for_in_history(&self, what: &str, holds: impl Fn(&str) -> bool) -> String {
+        self.poll(what, Tmux::capture_history, holds)
+    }
+
+    fn poll(
+        &self,
+        what: &str,
+        capture: impl Fn(&Tmux) -> String,
+        holds: impl Fn(&str) -> bool,
+    ) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = capture(self);
+            if holds(&screen) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!(
+                    "timed out after {DEADLINE:?} waiting for {what}; last capture:\n{}",
+                    framed(&screen)
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Wait until the screen shows `text`.
+    fn wait_for_text(&self, text: &str) -> String {
+        self.wait_for(&format!("`{text}`"), |screen| screen.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // Also runs when a test panics, so a failed test leaves no server (or console) behind.
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// A screen with a border, so blank lines at its ends are visible in failure messages.
+fn framed(screen: &str) -> String {
+    let bar = "-".repeat(usize::from(WIDTH));
+    format!("{bar}\n{screen}\n{bar}")
+}
+
+/// Quote a word for `sh -c`, which is how tmux runs a session's command.
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// The command line that starts pilothouse on the repository's fixture estate.
+fn pilothouse_command() -> String {
+    let fixture: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "assets",
+        "fixtures",
+        "estate.yaml",
+    ]
+    .iter()
+    .collect();
+    format!(
+        "{} --fixture {}",
+        shell_quote(env!("CARGO_BIN_EXE_pilothouse")),
+        shell_quote(&fixture.to_string_lossy())
+    )
+}
+
+/// The words of `stty -a`, e.g. `icanon`, `-echonl`, `speed`.
+fn stty_words(output: &str) -> Vec<&str> {
+    output
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Run `stty -a` in the pane's shell and assert the terminal is in cooked mode: canonical
+/// input and echo on. Raw mode left behind would show `-icanon -echo`.
+fn assert_cooked_mode(tmux: &Tmux) {
+    tmux.run_in_shell("clear; stty -a");
+    // `stty -a` prints `icanon` or `-icanon` either way; wait until it has, then for the
+    // prompt after it. Its lines are longer than the pane: a word wrapped in two would
+    // not be found, so the lines are joined.
+    let screen = tmux.wait_for_joined("the output of `stty -a`", |screen| {
+        let words = stty_words(screen);
+        words.iter().any(|w| w.trim_start_matches('-') == "icanon")
+            && screen.trim_end().ends_with(PROMPT)
+    });
+    let words = stty_words(&screen);
+    for flag in ["icanon", "echo"] {
+        assert!(
+            words.contains(&flag) && !words.contains(&format!("-{flag}").as_str()),
+            "the terminal is not in cooked mode: `{flag}` is off; `stty -a` shows:\n{}",
+            framed(&screen)
+        );
+    }
+}
+
+/// A status bar that says row `n` of the table is selected (`n/23` at its right).
+fn selected_row_is(screen: &str, n: usize) -> bool {
+    let last = screen.lines().filter(|l| !l.trim().is_empty()).last();
+    last.is_some_and(|line| {
+        line.split_whitespace()
+            .last()
+            .is_some_and(|pos| pos.starts_with(&format!("{n}/")))
+    })
+}
+
+#[test]
+fn browse_filter_help_logs_and_quit_leave_a_cooked_terminal() {
+    let Some(tmux) = Tmux::start(&[]) else {
+        return;
+    };
+    tmux.run_in_shell(&pilothouse_command());
+    tmux.wait_for(
+        "the first frame: the overview with its critical alerts",
+        |s| s.contains("Overview") && s.contains("CRITICAL FIRING"),
+    );
+
+    // Pods view; the crash-looping pod is in it.
+    tmux.send_keys(&["3"]);
+    tmux.wait_for_text("CrashLoopBackOff");
+    tmux.wait_for("the first row selected", |s| selected_row_is(s, 1));
+    tmux.send_keys(&["Down"]);
+    tmux.wait_for("the second row selected after Down", |s| {
+        selected_row_is(s, 2)
+    });
+
+    // Filter to the ledger pod: only its row remains.
+    tmux.send_keys(&["/"]);
+    tmux.type_text("ledger");
+    tmux.send_keys(&["Enter"]);
+    let screen = tmux.wait_for("only the ledger pod after filtering on `ledger`", |s| {
+        s.contains("ImagePullBackOff") && !s.contains("CrashLoopBackOff")
+    });
+    assert!(
+        selected_row_is(&screen, 1) && screen.contains("1/1"),
+        "the filter should leave exactly one row:\n{}",
+        framed(&screen)
+    );
+    // Esc clears the filter: every pod is back.
+    tmux.send_keys(&["Escape"]);
+    tmux.wait_for("every pod back after Esc cleared the filter", |s| {
+        s.contains("ImagePullBackOff") && s.contains("CrashLoopBackOff")
+    });
+
+    // The help overlay opens on `?` and closes on Esc.
+    tmux.send_keys(&["?"]);
+    tmux.wait_for_text("Help");
+    tmux.send_keys(&["Escape"]);
+    tmux.wait_for("the help overlay to close", |s| {
+        !s.contains("Help") && s.contains("CrashLoopBackOff")
+    });
+
+    // Select the crash-looping api pod and open its logs.
+    tmux.send_keys(&["/"]);
+    tmux.type_text("x2k4q");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for(
+        "only the crash-looping api pod after filtering on `x2k4q`",
+        |s| s.contains("api-7d9f8b6c5d-x2k4q") && s.contains("1/1") && !s.contains("ledger"),
+    );
+    tmux.send_keys(&["l"]);
+    tmux.wait_for("a log line of the api pod", |s| {
+        s.contains("connection refused") || s.contains("nil pointer")
+    });
+
+    tmux.send_keys(&["q"]);
+    tmux.wait_for("the shell's prompt after quitting", |s| {
+        s.trim_end().ends_with(PROMPT) && !s.contains("CrashLoopBackOff")
+    });
+    assert_cooked_mode(&tmux);
+}
+
+#[test]
+fn a_panic_after_the_first_frame_leaves_a_cooked_terminal() {
+    let Some(tmux) = Tmux::start(&[("PILOTHOUSE_TEST_PANIC", "1")]) else {
+        return;
+    };
+    tmux.run_in_shell(&pilothouse_command());
+    // The variable is in the shell's environment, not on the command line, so the only
+    // place the pane can show it is the panic report. With RUST_BACKTRACE set the report
+    // is longer than the pane: look in the scrollback too.
+    let screen = tmux.wait_for_in_history("color-eyre's panic report", |s| {
+        s.contains("PILOTHOUSE_TEST_PANIC") && s.trim_end().ends_with(PROMPT)
+    });
+    assert!(
+        !screen.contains("CRITICAL FIRING"),
+        "the console's screen should be gone after the panic:\n{}",
+        framed(&screen)
+    );
+    assert_cooked_mode(&tmux);
+}

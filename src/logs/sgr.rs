@@ -63,7 +63,9 @@ pub fn with_escapes(text: &str, colors: &[u8]) -> String {
 /// One run of text in one style.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StyledText<'a> {
+    /// The style in force over `text`.
     pub style: Style,
+    /// A piece of the line's text.
     pub text: &'a str,
 }
 

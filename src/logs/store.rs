@@ -13,18 +13,28 @@ use super::ring::{FLAG_SGR, FLAG_STDERR, LINE_META_BYTES, NO_TIMESTAMP, StreamRi
 pub enum StreamKey {
     /// One container of one pod.
     Kube {
+        /// The kubeconfig context (cluster) the pod is in.
         context: String,
+        /// The pod's namespace.
         namespace: String,
+        /// The pod's name.
         pod: String,
+        /// The container's name within the pod.
         container: String,
     },
     /// One Docker container.
-    Docker { host: String, id: String },
+    Docker {
+        /// The Docker host (`DOCKER_HOST` or a configured endpoint).
+        host: String,
+        /// The full container id.
+        id: String,
+    },
 }
 
 /// A line as a source delivers it: raw bytes, not yet sanitized.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawLogLine {
+    /// The stream the line belongs to.
     pub stream: StreamKey,
     /// When the source says the line was written (Kubernetes `timestamps=true`, Docker's
     /// `timestamps`), if it says.

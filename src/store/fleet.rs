@@ -62,6 +62,30 @@ impl<K: std::hash::Hash + Eq, V: PartialEq> Collection<K, V> {
         }
     }
 
+    /// [`Collection::upsert`] for values that carry their key: the key is cloned out of the
+    /// value only when the item is new. Most upserts replace an item, and a cloned key would
+    /// be dropped straight away (three strings for a `KubeId`). Also returns the position.
+    fn upsert_keyed(&mut self, value: V, key_of: impl Fn(&V) -> &K) -> (usize, Upserted<V>)
+    where
+        K: Clone,
+    {
+        match self.items.get_index_of(key_of(&value)) {
+            Some(at) if self.items[at] == value => (at, Upserted::Unchanged),
+            Some(at) => {
+                self.revision += 1;
+                (
+                    at,
+                    Upserted::Replaced(std::mem::replace(&mut self.items[at], value)),
+                )
+            }
+            None => {
+                self.revision += 1;
+                let key = key_of(&value).clone();
+                (self.items.insert_full(key, value).0, Upserted::Inserted)
+            }
+        }
+    }
+
     fn remove(&mut self, key: &K) -> Option<V> {
         let removed = self.items.swap_remove(key);
         if removed.is_some() {
@@ -148,12 +172,20 @@ impl Fleet {
                 self.workloads.remove(&id);
             }
             SourceEvent::UpsertPod(pod) => {
-                let new_node = node_key(&pod);
-                match self.pods.upsert(pod.id.clone(), pod) {
-                    Upserted::Inserted => self.index_node(new_node),
+                let (at, upserted) = self.pods.upsert_keyed(pod, |p| &p.id);
+                match upserted {
+                    Upserted::Inserted => {
+                        let key = self.pods.get_index(at).and_then(node_key);
+                        self.index_node(key);
+                    }
                     Upserted::Replaced(old) => {
-                        self.unindex_pod(&old);
-                        self.index_node(new_node);
+                        // Most updates leave a pod where it was: then the index is right.
+                        let new = self.pods.get_index(at);
+                        if new.is_some_and(|p| p.node != old.node) {
+                            let key = new.and_then(node_key);
+                            self.unindex_pod(&old);
+                            self.index_node(key);
+                        }
                     }
                     Upserted::Unchanged => {}
                 }

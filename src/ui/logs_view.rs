@@ -31,8 +31,12 @@ const STREAM_STYLES: [&str; 6] = [
 
 /// Draws one [`LogPane`] over the [`LogStore`].
 pub struct LogsView<'a> {
+    /// Where the lines are.
     pub store: &'a LogStore,
+    /// Which lines, and how they are shown.
     pub pane: &'a LogPane,
+    /// Styles: `log.*`, `title`, `status.ok`/`status.warning` (follow/paused),
+    /// `prompt.error` (a bad filter), `table.dim` (the empty message).
     pub theme: &'a Theme,
 }
 

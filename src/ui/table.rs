@@ -117,6 +117,9 @@ pub fn refresh(spec: &dyn TableSpec, fleet: &Fleet, scope: &ScopeFilter, state: 
     if !state.filter.is_empty() {
         items = fuzzy_filter(spec, fleet, items, &state.filter);
     }
+    // Usually little moved since the last order: start from it, and the stable sort below
+    // finds its long sorted runs and merges them in about n comparisons, not n log n.
+    let mut items = in_previous_order(items, &state.rows);
     let column = state
         .sort
         .column
@@ -156,6 +159,28 @@ pub fn refresh(spec: &dyn TableSpec, fleet: &Fleet, scope: &ScopeFilter, state: 
     state.clamp();
 }
 
+/// `items`, those in `previous` first and in its order, then the others in theirs.
+fn in_previous_order(items: Vec<u32>, previous: &[RowRef]) -> Vec<u32> {
+    let Some(&last) = items.iter().max() else {
+        return items;
+    };
+    let mut unplaced = vec![false; last as usize + 1];
+    for &item in &items {
+        unplaced[item as usize] = true;
+    }
+    let mut ordered = Vec::with_capacity(items.len());
+    for row in previous {
+        if let RowRef::Item(item) = *row
+            && unplaced.get(item as usize).is_some_and(|&u| u)
+        {
+            unplaced[item as usize] = false;
+            ordered.push(item);
+        }
+    }
+    ordered.extend(items.into_iter().filter(|&item| unplaced[item as usize]));
+    ordered
+}
+
 fn fuzzy_filter(spec: &dyn TableSpec, fleet: &Fleet, items: Vec<u32>, filter: &str) -> Vec<u32> {
     let pattern = Pattern::new(
         filter,
@@ -171,11 +196,27 @@ fn fuzzy_filter(spec: &dyn TableSpec, fleet: &Fleet, items: Vec<u32>, filter: &s
         .filter(|&item| {
             text.clear();
             spec.haystack(fleet, item, &mut text);
-            pattern
-                .score(Utf32Str::new(&text, &mut utf32), &mut matcher)
-                .is_some()
+            matches(&pattern, Utf32Str::new(&text, &mut utf32), &mut matcher)
         })
         .collect()
+}
+
+/// Whether every word of the filter matches, as `pattern.score(..).is_some()` decides.
+///
+/// Rows are ordered by column, never by score, so only a yes or no is needed: an ASCII
+/// word (nearly every filter) uses nucleo's linear greedy matcher, which accepts the same
+/// haystacks as the optimal one `score` runs but does not score every alignment; several
+/// times faster over 50k rows. Other words go through `Atom::score`.
+fn matches(pattern: &Pattern, haystack: Utf32Str<'_>, matcher: &mut Matcher) -> bool {
+    pattern.atoms.iter().all(|atom| match atom.needle_text() {
+        needle @ Utf32Str::Ascii(bytes) if !atom.negative && atom.kind == AtomKind::Fuzzy => {
+            // What `Atom::new` decides for an ASCII word with smart case and normalization.
+            matcher.config.ignore_case = !bytes.iter().any(u8::is_ascii_uppercase);
+            matcher.config.normalize = true;
+            matcher.fuzzy_match_greedy(haystack, needle).is_some()
+        }
+        _ => atom.score(haystack, matcher).is_some(),
+    })
 }
 
 /// Draws a table from its cached order; formats only the rows that fit.
@@ -301,5 +342,83 @@ impl Widget for TableView<'_> {
                 .style(style)
                 .render(line_area, buf);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greedy_matching_accepts_exactly_what_scoring_accepts() {
+        let haystacks = [
+            "prod-eu-west-1 shop-a api-7d9f8b6c5d-x2k4q CrashLoopBackOff prod-eu-west-1-node-007",
+            "shop-staging shop frontend-6f8d9c7b4-abcde Running stg-node-1",
+            "shop-prod payments ledger-5c4b7f9d8-9qz7w ImagePullBackOff node-b",
+            "shop-prod monitoring node-exporter-2d69v Running node-c",
+            "local shop shop-redis-1 redis:7.4 restarting Ünïcode-naïve",
+            "a",
+            "",
+        ];
+        let filters = [
+            "api-7",
+            "api 7",
+            "x2k4q",
+            "API",
+            "Api",
+            "ledger",
+            "shop prod",
+            "crash loop",
+            "ImagePull",
+            "imagepull",
+            "zzz",
+            "7d9f8b6c5d-x2k4qq",
+            "node-b",
+            "naive",
+            "naïve",
+            "ü",
+            "e",
+            "a b c",
+            "\\ ",
+            "back\\ off",
+        ];
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut utf32 = Vec::new();
+        for filter in filters {
+            let pattern = Pattern::new(
+                filter,
+                CaseMatching::Smart,
+                Normalization::Smart,
+                AtomKind::Fuzzy,
+            );
+            for text in haystacks {
+                let haystack = Utf32Str::new(text, &mut utf32);
+                let scored = pattern.score(haystack, &mut matcher).is_some();
+                let haystack = Utf32Str::new(text, &mut utf32);
+                assert_eq!(
+                    matches(&pattern, haystack, &mut matcher),
+                    scored,
+                    "filter {filter:?} on {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn previous_order_comes_first_then_new_items_in_their_order() {
+        let previous = [
+            RowRef::Group(4),
+            RowRef::Item(4),
+            RowRef::Item(2),
+            RowRef::Item(9),
+            RowRef::Item(0),
+        ];
+        // 9 is gone, 7 and 1 are new.
+        assert_eq!(
+            in_previous_order(vec![0, 1, 2, 4, 7], &previous),
+            vec![4, 2, 0, 1, 7]
+        );
+        assert_eq!(in_previous_order(vec![], &previous), Vec::<u32>::new());
+        assert_eq!(in_previous_order(vec![3, 1], &[]), vec![3, 1]);
     }
 }

@@ -493,7 +493,9 @@ fn breakdown(fleet: &Fleet) {
 }
 
 fn experiment(pods: &[Pod], now: Timestamp) {
-    if std::env::var_os("EXP").is_none() { return; }
+    if std::env::var_os("EXP").is_none() {
+        return;
+    }
     let mut app = new_app(now, pods);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("t");
     frame(&mut app, &mut terminal);

@@ -493,19 +493,21 @@ fn breakdown(fleet: &Fleet) {
 }
 
 fn experiment(pods: &[Pod], now: Timestamp) {
-    if std::env::var_os("EXP").is_none() {
-        return;
-    }
+    if std::env::var_os("EXP").is_none() { return; }
     let mut app = new_app(now, pods);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("t");
     frame(&mut app, &mut terminal);
-    let t0 = Instant::now();
-    let mut n = 0;
-    for rep in 0..400usize {
+    for rep in 0..5usize {
         let pod = updated(&pods[rep * 997 % PODS], rep as u32 + 1000);
         app.update(Action::Source(SourceEvent::UpsertPod(pod)));
-        app.prepare_frame();
-        n += 1;
+        let rows: Vec<u32> = app.ui.table(pilothouse::ui::state::ViewKind::Pods).rows.iter().filter_map(|r| r.item()).collect();
+        let spec = PodsTable;
+        let fleet = &app.fleet;
+        let count = std::cell::Cell::new(0u64);
+        let mut v = rows.clone();
+        let t = time(|| v.sort_by(|&a, &b| { count.set(count.get()+1); spec.compare(fleet, a, b, 0) }));
+        let sorted_already = rows.is_sorted_by(|&a, &b| spec.compare(fleet, a, b, 0).is_le());
+        let t2 = time(|| app.prepare_frame());
+        println!("  exp: {} compares in {}, was sorted {sorted_already}, prepare {}", count.get(), ms(t), ms(t2));
     }
-    println!("  exp: {n} rebuilds in {}", ms(t0.elapsed()));
 }

@@ -262,10 +262,10 @@ fn assert_cooked_mode(tmux: &Tmux) {
 
 /// A status bar that says row `n` of the table is selected (`n/23` at its right).
 fn selected_row_is(screen: &str, n: usize) -> bool {
-    let last = screen.lines().filter(|l| !l.trim().is_empty()).last();
+    let last = screen.lines().rfind(|l| !l.trim().is_empty());
     last.is_some_and(|line| {
         line.split_whitespace()
-            .last()
+            .next_back()
             .is_some_and(|pos| pos.starts_with(&format!("{n}/")))
     })
 }

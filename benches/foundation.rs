@@ -317,9 +317,10 @@ fn time(run: impl FnOnce()) -> Duration {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` runs this too, with a filter
-    // argument or `--test`: keep that cheap by doing nothing then.
-    if std::env::args().any(|a| a == "--test") {
+    // `cargo bench` passes `--bench`. `cargo test --all-targets` runs this too, without
+    // it, in a debug build whose figures mean nothing: say so and stop.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("foundation: figures only from `cargo bench --bench foundation`");
         return;
     }
     let now = Timestamp::now();
@@ -386,128 +387,131 @@ fn main() {
     // 3. The fuzzy filter: type "api-7" through the real prompt; each keystroke's update
     // plus the order rebuild that `prepare_frame` does. Esc clears it between rounds.
     let typed = "api-7";
-    let mut keystrokes = Vec::new();
-    let mut matched = 0;
+    // Per prefix ("a", "ap"...): its samples and the rows it left.
+    let mut per_prefix: Vec<(Vec<Duration>, usize)> = vec![(Vec::new(), 0); typed.len()];
     for _ in 0..6 {
         app.update(Action::Do(KeyAction::Filter));
         frame(&mut app, &mut terminal);
-        for c in typed.chars() {
-            keystrokes.push(time(|| {
+        for (c, (samples, rows)) in typed.chars().zip(per_prefix.iter_mut()) {
+            samples.push(time(|| {
                 app.update(key(c));
                 app.prepare_frame();
             }));
-            matched = app.ui.table(app.ui.view).rows.len();
+            *rows = app.ui.table(app.ui.view).rows.len();
             frame(&mut app, &mut terminal);
         }
         app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
         frame(&mut app, &mut terminal);
     }
+    let matched = per_prefix.last().map_or(0, |(_, rows)| *rows);
     report(
         &format!("fuzzy filter keystroke, 50k pods (\"{typed}\" -> {matched} rows)"),
-        &Figures::of(keystrokes),
+        &Figures::of(per_prefix.iter().flat_map(|(s, _)| s.clone()).collect()),
         10.0,
     );
+    let prefixes: Vec<String> = per_prefix
+        .iter()
+        .enumerate()
+        .map(|(i, (samples, rows))| {
+            let median = Figures::of(samples.clone()).median;
+            format!("\"{}\" {} ({rows} rows)", &typed[..=i], ms(median))
+        })
+        .collect();
+    println!("  per keystroke: {}", prefixes.join(", "));
     black_box(&terminal);
 
     breakdown(&app.fleet);
-    experiment(&pods, now);
 }
 
 /// Where a cache rebuild's time goes, through the pods table's public `TableSpec`: building
-/// the filter's haystacks, scoring them, and sorting 50k rows from scratch or from an
+/// the filter's haystacks, matching them, and sorting 50k rows from scratch or from an
 /// order that is already sorted. Printed without targets; for finding what to fix.
 fn breakdown(fleet: &Fleet) {
+    const REPS: usize = 5;
     let spec = PodsTable;
-    let scope = ScopeFilter::default();
-    let items = spec.items(fleet, &scope);
-    let mut text = String::new();
-    let haystacks = Figures::of(
-        (0..5)
-            .map(|_| {
-                time(|| {
-                    for &item in &items {
-                        text.clear();
-                        spec.haystack(fleet, item, &mut text);
-                        black_box(&text);
-                    }
-                })
-            })
-            .collect(),
-    );
+    let items = spec.items(fleet, &ScopeFilter::default());
+    let line = |what: &str, samples: Vec<Duration>| {
+        let f = Figures::of(samples);
+        println!(
+            "  breakdown: {what}: median {} (best {})",
+            ms(f.median),
+            ms(f.best)
+        );
+    };
+
+    // Matching: the haystacks alone, then with nucleo's scoring matcher and with its greedy
+    // one (same rows; `table.rs` uses the greedy one since rows are never ranked by score).
+    let typed = "api-7";
     let pattern = Pattern::new(
-        "api-7",
+        typed,
         CaseMatching::Smart,
         Normalization::Smart,
         AtomKind::Fuzzy,
     );
     let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut text = String::new();
     let mut utf32 = Vec::new();
-    let mut matched = 0;
-    let scoring = Figures::of(
-        (0..5)
-            .map(|_| {
-                time(|| {
-                    matched = 0;
-                    for &item in &items {
-                        text.clear();
-                        spec.haystack(fleet, item, &mut text);
-                        if pattern
-                            .score(Utf32Str::new(&text, &mut utf32), &mut matcher)
-                            .is_some()
-                        {
-                            matched += 1;
-                        }
-                    }
-                })
-            })
-            .collect(),
-    );
-    let sort_from = |start: &[u32]| {
-        Figures::of(
-            (0..5)
-                .map(|_| {
-                    let mut order = start.to_vec();
-                    time(|| order.sort_by(|&a, &b| spec.compare(fleet, a, b, 0)))
-                })
-                .collect(),
-        )
+    let mut count_matches = |matching: &mut dyn FnMut(Utf32Str<'_>, &mut Matcher) -> bool| {
+        let mut matched = 0;
+        let took = time(|| {
+            for &item in &items {
+                text.clear();
+                spec.haystack(fleet, item, &mut text);
+                if matching(Utf32Str::new(&text, &mut utf32), &mut matcher) {
+                    matched += 1;
+                }
+            }
+        });
+        (took, matched)
     };
-    let shuffled = sort_from(&items);
+    let haystacks = (0..REPS)
+        .map(|_| count_matches(&mut |_, _| true).0)
+        .collect();
+    let mut scored = 0;
+    let scoring = (0..REPS)
+        .map(|_| {
+            let (took, matched) = count_matches(&mut |h, m| pattern.score(h, m).is_some());
+            scored = matched;
+            took
+        })
+        .collect();
+    let needle = pattern.atoms[0].needle_text();
+    let mut greedy_matched = 0;
+    let greedy = (0..REPS)
+        .map(|_| {
+            let (took, matched) =
+                count_matches(&mut |h, m| m.fuzzy_match_greedy(h, needle).is_some());
+            greedy_matched = matched;
+            took
+        })
+        .collect();
+    line("build 50k filter haystacks", haystacks);
+    line(
+        &format!("  + score them (\"{typed}\": {scored} match)"),
+        scoring,
+    );
+    line(
+        &format!("  + greedy-match them instead (\"{typed}\": {greedy_matched} match)"),
+        greedy,
+    );
+
+    // Sorting: every comparison reads two pods' strings, scattered over the heap.
+    let sort_from = |start: &[u32]| -> Vec<Duration> {
+        (0..REPS)
+            .map(|_| {
+                let mut order = start.to_vec();
+                time(|| order.sort_by(|&a, &b| spec.compare(fleet, a, b, 0)))
+            })
+            .collect()
+    };
     let mut sorted = items.clone();
     sorted.sort_by(|&a, &b| spec.compare(fleet, a, b, 0));
-    let presorted = sort_from(&sorted);
-    let line = |what: &str, f: &Figures| {
-        println!(
-            "  breakdown: {what}: median {} (best {})",
-            ms(f.median),
-            ms(f.best)
-        )
-    };
-    line("build 50k filter haystacks", &haystacks);
     line(
-        &format!("build + score 50k haystacks (\"api-7\": {matched} match)"),
-        &scoring,
+        "sort 50k rows by CONTEXT, from store order",
+        sort_from(&items),
     );
-    line("sort 50k rows by CONTEXT, from store order", &shuffled);
-    line("sort 50k rows by CONTEXT, already sorted", &presorted);
-}
-
-fn experiment(pods: &[Pod], now: Timestamp) {
-    if std::env::var_os("EXP").is_none() { return; }
-    let mut app = new_app(now, pods);
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("t");
-    frame(&mut app, &mut terminal);
-    for rep in 0..5usize {
-        let pod = updated(&pods[rep * 997 % PODS], rep as u32 + 1000);
-        app.update(Action::Source(SourceEvent::UpsertPod(pod)));
-        let rows: Vec<u32> = app.ui.table(pilothouse::ui::state::ViewKind::Pods).rows.iter().filter_map(|r| r.item()).collect();
-        let spec = PodsTable;
-        let fleet = &app.fleet;
-        let count = std::cell::Cell::new(0u64);
-        let mut v = rows.clone();
-        let t = time(|| v.sort_by(|&a, &b| { count.set(count.get()+1); spec.compare(fleet, a, b, 0) }));
-        let sorted_already = rows.is_sorted_by(|&a, &b| spec.compare(fleet, a, b, 0).is_le());
-        let t2 = time(|| app.prepare_frame());
-        println!("  exp: {} compares in {}, was sorted {sorted_already}, prepare {}", count.get(), ms(t), ms(t2));
-    }
+    line(
+        "sort 50k rows by CONTEXT, already sorted (n-1 comparisons)",
+        sort_from(&sorted),
+    );
 }

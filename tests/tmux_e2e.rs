@@ -144,6 +144,7 @@ impl Tmux {
         self.capture_args(&["-J"])
     }
 
+    /// `capture-pane -p` with `extra` options, as text.
     fn capture_args(&self, extra: &[&str]) -> String {
         let mut args = vec!["capture-pane", "-p", "-t", "0"];
         args.extend_from_slice(extra);
@@ -167,6 +168,7 @@ impl Tmux {
         self.poll(what, Tmux::capture_history, holds)
     }
 
+    /// Capture with `capture` until `holds`; the one waiting loop behind every `wait_for`.
     fn poll(
         &self,
         what: &str,
@@ -260,14 +262,22 @@ fn assert_cooked_mode(tmux: &Tmux) {
     }
 }
 
-/// A status bar that says row `n` of the table is selected (`n/23` at its right).
+/// The console's status bar: the last line of the screen that is not blank.
+fn status_bar(screen: &str) -> &str {
+    screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+/// A status bar that says row `n` of the table is selected (`n/22` at its right).
 fn selected_row_is(screen: &str, n: usize) -> bool {
-    let last = screen.lines().rfind(|l| !l.trim().is_empty());
-    last.is_some_and(|line| {
-        line.split_whitespace()
-            .next_back()
-            .is_some_and(|pos| pos.starts_with(&format!("{n}/")))
-    })
+    status_bar(screen)
+        .split_whitespace()
+        .next_back()
+        .is_some_and(|pos| pos.starts_with(&format!("{n}/")))
+}
+
+/// A status bar that says the table is filtered on `filter` and has exactly one row.
+fn filtered_to_one_row(screen: &str, filter: &str) -> bool {
+    status_bar(screen).ends_with(&format!("/{filter}  1/1"))
 }
 
 #[test]
@@ -283,7 +293,9 @@ fn browse_filter_help_logs_and_quit_leave_a_cooked_terminal() {
 
     // Pods view; the crash-looping pod is in it.
     tmux.send_keys(&["3"]);
-    tmux.wait_for_text("CrashLoopBackOff");
+    tmux.wait_for("the pods table with the crash-looping pod", |s| {
+        s.contains("RESTARTS") && s.contains("CrashLoopBackOff")
+    });
     tmux.wait_for("the first row selected", |s| selected_row_is(s, 1));
     tmux.send_keys(&["Down"]);
     tmux.wait_for("the second row selected after Down", |s| {
@@ -294,14 +306,11 @@ fn browse_filter_help_logs_and_quit_leave_a_cooked_terminal() {
     tmux.send_keys(&["/"]);
     tmux.type_text("ledger");
     tmux.send_keys(&["Enter"]);
-    let screen = tmux.wait_for("only the ledger pod after filtering on `ledger`", |s| {
-        s.contains("ImagePullBackOff") && !s.contains("CrashLoopBackOff")
+    tmux.wait_for("only the ledger pod after filtering on `ledger`", |s| {
+        filtered_to_one_row(s, "ledger")
+            && s.contains("ImagePullBackOff")
+            && !s.contains("CrashLoopBackOff")
     });
-    assert!(
-        selected_row_is(&screen, 1) && screen.contains("1/1"),
-        "the filter should leave exactly one row:\n{}",
-        framed(&screen)
-    );
     // Esc clears the filter: every pod is back.
     tmux.send_keys(&["Escape"]);
     tmux.wait_for("every pod back after Esc cleared the filter", |s| {
@@ -322,7 +331,7 @@ fn browse_filter_help_logs_and_quit_leave_a_cooked_terminal() {
     tmux.send_keys(&["Enter"]);
     tmux.wait_for(
         "only the crash-looping api pod after filtering on `x2k4q`",
-        |s| s.contains("api-7d9f8b6c5d-x2k4q") && s.contains("1/1") && !s.contains("ledger"),
+        |s| filtered_to_one_row(s, "x2k4q") && s.contains("api-7d9f8b6c5d-x2k4q"),
     );
     tmux.send_keys(&["l"]);
     tmux.wait_for("a log line of the api pod", |s| {

@@ -49,6 +49,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum CommandLine {
+    /// Run the simulated estate: Kubernetes, Docker Engine and Alertmanager APIs on loopback.
+    Sim(SimArgs),
     /// Configuration files and where they live.
     Config {
         #[command(subcommand)]
@@ -80,4 +82,33 @@ pub enum FileCheckCommand {
     Check { files: Vec<PathBuf> },
     /// List the available names.
     List,
+}
+
+/// `pilothouse sim`: the names are relied on by scripts and tests; keep them.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// A built-in scenario (default, incident-db, big) or a scenario file.
+    #[arg(long, default_value = "default")]
+    pub scenario: String,
+    /// Seed for everything random, so a run can be repeated.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How fast simulated time runs (2 = twice real time).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Kubernetes API address (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Write a kubeconfig for the sim here (default: a file in a temporary directory).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Docker Engine API: unix:PATH or 127.0.0.1:PORT.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub docker_listen: crate::sim::launch::DockerListen,
+    /// Alertmanager API v2 address.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub alertmanager_listen: std::net::SocketAddr,
+    /// Written once every listener is up (contains the key=value lines).
+    #[arg(long, value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
 }

@@ -8,3 +8,4 @@ pub mod logs;
 pub mod model;
 pub mod store;
 pub mod ui;
+pub mod sim;

@@ -16,6 +16,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let paths = Paths::from_env();
     match &cli.command {
+        Some(CommandLine::Sim(args)) => match run_sim(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("pilothouse sim: {e:?}");
+                ExitCode::FAILURE
+            }
+        },
         Some(command) => run_subcommand(command, &paths),
         None => match run_console(cli, paths) {
             Ok(()) => ExitCode::SUCCESS,
@@ -31,6 +38,7 @@ fn run_subcommand(command: &CommandLine, paths: &Paths) -> ExitCode {
     let config_dir = Some(paths.config_dir.as_path());
     let mut out = std::io::stdout();
     let ok = match command {
+        CommandLine::Sim(_) => unreachable!("handled in main"),
         CommandLine::Config {
             what: ConfigCommand::Path,
         } => {
@@ -82,6 +90,42 @@ fn run_subcommand(command: &CommandLine, paths: &Paths) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `pilothouse sim`: start the estate, say where it is, run until SIGINT or SIGTERM.
+fn run_sim(args: &pilothouse::cli::SimArgs) -> color_eyre::Result<()> {
+    let options = pilothouse::sim::SimOptions {
+        scenario: args.scenario.clone(),
+        seed: args.seed,
+        speed: args.speed,
+        listen: args.listen,
+        kubeconfig_out: args.kubeconfig_out.clone(),
+        docker_listen: args.docker_listen.clone(),
+        alertmanager_listen: args.alertmanager_listen,
+        ready_file: args.ready_file.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let endpoints = pilothouse::sim::start(options.clone()).await?;
+        let lines = endpoints.lines();
+        print!("{lines}");
+        std::io::stdout().flush()?;
+        if let Some(path) = &options.ready_file {
+            // Written whole to a temporary name and renamed, so a watcher never reads half.
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, &lines)?;
+            std::fs::rename(&tmp, path)?;
+        }
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+        Ok(())
+    })
 }
 
 /// Write tracing to a file in the data dir: never to the terminal the console draws on.

@@ -1,0 +1,7 @@
+//! Placeholder: being written.
+
+use serde::Deserialize;
+
+/// This API's part of a scenario.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AlertScenario {}

@@ -1,7 +1,10 @@
-//! Placeholder: binds the listeners and starts each API server (being written).
+//! Binding the listeners and starting each API server of the simulated estate.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use super::clock::SimClock;
+use super::scenario::Scenario;
 
 /// Where the Docker API listens.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -63,9 +63,37 @@ impl SimEndpoints {
     }
 }
 
-/// Start the estate: placeholder until the servers exist.
-pub async fn start(_options: SimOptions) -> color_eyre::Result<SimEndpoints> {
-    Err(color_eyre::eyre::eyre!(
-        "the simulated estate is not built yet"
-    ))
+/// Start the estate on the current tokio runtime. Returns once every listener is bound;
+/// the servers and controllers run as tasks until the runtime shuts down.
+pub async fn start(options: SimOptions) -> color_eyre::Result<SimEndpoints> {
+    let scenario = Scenario::load(&options.scenario)?;
+    let clock = SimClock::new(options.speed);
+    let (kubeconfig, kube_url) = super::kube::start(
+        options.listen,
+        &scenario.kubernetes,
+        clock.clone(),
+        options.seed,
+        options.kubeconfig_out.as_deref(),
+    )
+    .await?;
+    let docker_host = super::docker::start(
+        &options.docker_listen,
+        &scenario.docker,
+        clock.clone(),
+        options.seed,
+    )
+    .await?;
+    let alertmanager_url = super::alertmanager::start(
+        options.alertmanager_listen,
+        &scenario.alertmanager,
+        clock,
+        options.seed,
+    )
+    .await?;
+    Ok(SimEndpoints {
+        kubeconfig,
+        kube_url,
+        docker_host,
+        alertmanager_url,
+    })
 }

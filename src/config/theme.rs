@@ -37,6 +37,8 @@ pub struct Theme {
     /// Every name the theme defines and every name in [`STYLE_KEYS`], fallbacks applied,
     /// so the names views use cost one hash lookup.
     styles: HashMap<String, Style>,
+    /// How colors that come from outside the theme (a log line's SGR) must be drawn.
+    rendering: Rendering,
 }
 
 impl Default for Theme {
@@ -58,6 +60,26 @@ impl Theme {
             current = keys::parent_name(name);
         }
         Style::default()
+    }
+
+    /// A style from outside the theme (a log line's own SGR colors) made fit for this
+    /// terminal: colors degraded to its depth, or dropped under `NO_COLOR` and in `mono`,
+    /// where nothing may depend on color.
+    pub fn adapt(&self, style: Style) -> Style {
+        if self.rendering.no_color || self.name == MONO_THEME {
+            return Style {
+                fg: None,
+                bg: None,
+                underline_color: None,
+                ..style
+            };
+        }
+        let depth = self.rendering.depth;
+        Style {
+            fg: style.fg.map(|c| super::color::degrade(c, depth)),
+            bg: style.bg.map(|c| super::color::degrade(c, depth)),
+            ..style
+        }
     }
 
     /// The theme's name (`dark`, or the user's file stem).
@@ -164,6 +186,7 @@ fn builtin_or_plain(name: &str, rendering: Rendering) -> Theme {
         None => Theme {
             name: name.to_owned(),
             styles: HashMap::new(),
+            rendering,
         },
     }
 }
@@ -188,7 +211,14 @@ fn from_source(
     if problems.is_empty() {
         problems = resolve_problems;
     }
-    (Theme { name, styles }, problems)
+    (
+        Theme {
+            name,
+            styles,
+            rendering,
+        },
+        problems,
+    )
 }
 
 fn parse_source(file: &SourceFile) -> Result<ThemeFile, ConfigProblem> {

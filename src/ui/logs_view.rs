@@ -306,12 +306,16 @@ impl LogsView<'_> {
                 .matched
                 .add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
         }
-        let content = line_spans(
+        let mut content = line_spans(
             &line.text_str(),
             line.colors,
             styles,
             self.pane.search_matcher(),
         );
+        // A log's own colors obey the terminal's depth and NO_COLOR like the theme's do.
+        for span in &mut content {
+            span.style = self.theme.adapt(span.style);
+        }
         if self.pane.wrap() {
             wrap_rows(prefix, content, context.width)
         } else {

@@ -54,7 +54,14 @@ fn render_help(screen: &Screen, area: Rect, buf: &mut Buffer, scroll: u16) {
     let popup = centered(area, 76, area.height.saturating_sub(4).max(10));
     // Never scroll past the last line, however often PageDown was pressed.
     let inner_height = popup.height.saturating_sub(2);
-    let scroll = scroll.min((lines.len() as u16).saturating_sub(inner_height));
+    let total = lines.len() as u16;
+    let scroll = scroll.min(total.saturating_sub(inner_height));
+    // Say when there is more below (or above), so no section is missed.
+    let title = match (scroll > 0, scroll + inner_height < total) {
+        (_, true) => " Help — esc closes, ↓ more below ",
+        (true, false) => " Help — esc closes, ↑ more above ",
+        (false, false) => " Help — esc closes ",
+    };
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .scroll((scroll, 0))
@@ -63,10 +70,7 @@ fn render_help(screen: &Screen, area: Rect, buf: &mut Buffer, scroll: u16) {
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(t.style("border.focused"))
-                .title(Span::styled(
-                    " Help — esc closes, ↑↓ scroll ",
-                    t.style("dialog.title"),
-                )),
+                .title(Span::styled(title, t.style("dialog.title"))),
         )
         .render(popup, buf);
 }

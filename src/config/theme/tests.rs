@@ -416,3 +416,37 @@ fn the_default_theme_is_dark() {
     );
     assert!(Theme::builtin("nope").is_none());
 }
+
+#[test]
+fn outside_colors_are_degraded_or_dropped_like_the_themes_own() {
+    use ratatui::style::{Color, Style};
+    let log_style = Style::default()
+        .fg(Color::Rgb(255, 0, 0))
+        .bg(Color::Indexed(208));
+    let sixteen = ColorEnv {
+        colorterm: None,
+        term: Some("xterm".into()),
+        no_color: None,
+    };
+    let (theme, _) = Theme::load("dark", None, &sixteen);
+    let adapted = theme.adapt(log_style);
+    assert!(
+        matches!(adapted.fg, Some(Color::Red | Color::LightRed)),
+        "{adapted:?}"
+    );
+    assert!(
+        !matches!(adapted.bg, Some(Color::Indexed(_) | Color::Rgb(..))),
+        "{adapted:?}"
+    );
+
+    let no_color = ColorEnv {
+        no_color: Some("1".into()),
+        ..ColorEnv::truecolor()
+    };
+    let (theme, _) = Theme::load("dark", None, &no_color);
+    assert_eq!(theme.adapt(log_style).fg, None);
+    let mono = Theme::builtin("mono").expect("mono");
+    assert_eq!(mono.adapt(log_style).bg, None);
+    let truecolor = Theme::builtin("dark").expect("dark");
+    assert_eq!(truecolor.adapt(log_style), log_style);
+}

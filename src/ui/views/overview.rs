@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use crate::config::theme::Theme;
 use crate::model::{AlertState, EventType, HealthLevel};
@@ -184,7 +184,7 @@ impl OverviewView<'_> {
                         format!("{:>4} ", format::age(e.last_seen, self.now)),
                         t.style("table.dim"),
                     ),
-                    Span::styled(format!("{:<20} ", e.reason), t.style("event.warning")),
+                    Span::styled(format!("{:<21.21} ", e.reason), t.style("event.warning")),
                     Span::styled(
                         format!("{}/{}: ", e.object.kind, e.object.name),
                         t.style("table.row"),
@@ -199,8 +199,8 @@ impl OverviewView<'_> {
                 t.style("table.dim"),
             ));
         }
+        // One event a line, cut at the edge: wrapped messages would break the columns.
         Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
             .block(block(" Latest warning events ", t))
             .render(area, buf);
     }

@@ -176,6 +176,7 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     );
     app.ui.read_only = cli.read_only || settings.config.read_only;
     app.ui.mouse = cli.mouse || settings.config.mouse;
+    app.config = settings.config.clone();
     app.test_panic = std::env::var_os("PILOTHOUSE_TEST_PANIC").is_some();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

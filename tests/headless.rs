@@ -230,3 +230,19 @@ fn ctrl_c_quits_from_anywhere() {
     )));
     assert!(app.should_quit);
 }
+
+#[test]
+fn configured_environment_overrides_the_guess_from_the_name() {
+    let mut app = fixture_app("dark");
+    let (config, problems) = pilothouse::config::Config::parse(
+        "[contexts.\"shop-staging\"]\nenvironment = \"prod\"\n",
+        std::path::Path::new("config.toml"),
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    app.config = config;
+    for event in pilothouse::fixture::embedded(common::fixed_now()) {
+        app.update(Action::Source(event));
+    }
+    let text = screen_text(&draw(&mut app, 200, 50));
+    assert!(text.contains("shop-staging  prod"), "{text}");
+}

@@ -7,7 +7,7 @@ use super::palette::{self, Command};
 use super::prompt::{PromptOutcome, handle_prompt_key, new_prompt};
 use super::{Action, KeyAction};
 use crate::config::theme::Theme;
-use crate::config::{KeyPress, Keymap, Layer, Resolution};
+use crate::config::{Config, KeyPress, Keymap, Layer, Resolution};
 use crate::logs::{LogPane, LogStore};
 use crate::store::{Fleet, SourceEvent};
 use crate::ui::Chrome;
@@ -25,6 +25,8 @@ pub struct App {
     pub theme: Theme,
     pub keymap: Keymap,
     pub chrome: Chrome,
+    /// The user's settings: environment overrides for contexts, read-only, protection.
+    pub config: Config,
     /// The open log view, if one was opened from a pod, workload or container.
     pub log_pane: Option<LogPane>,
     /// Lines arrived since the pane last filtered; its filter must look at them.
@@ -59,6 +61,7 @@ impl App {
             theme,
             keymap,
             chrome,
+            config: Config::default(),
             log_pane: None,
             logs_ingested: false,
             should_quit: false,
@@ -127,6 +130,14 @@ impl App {
                 }
             }
             SourceEvent::LogDropped { stream, lines } => self.logs.note_dropped(&stream, lines),
+            SourceEvent::Context(mut info) => {
+                // The user's word on what a context is beats any guess from its name.
+                if let Some(environment) = self.config.environment_override(&info.name) {
+                    info.environment = environment;
+                }
+                self.fleet.apply(SourceEvent::Context(info));
+                self.dirty = true;
+            }
             other => {
                 self.fleet.apply(other);
                 self.dirty = true;

@@ -184,6 +184,12 @@ impl Config {
     /// The environment of `context`: from the most specific `[contexts."GLOB"]` that
     /// matches and says, else guessed from the name.
     pub fn environment_for(&self, context: &str) -> Environment {
+        self.environment_override(context)
+            .unwrap_or_else(|| Environment::infer(context))
+    }
+
+    /// The environment the user configured for `context`, if any `[contexts."GLOB"]` says.
+    pub fn environment_override(&self, context: &str) -> Option<Environment> {
         self.contexts
             .iter()
             .filter(|(glob, settings)| {
@@ -191,7 +197,6 @@ impl Config {
             })
             .max_by_key(|(glob, _)| specificity(glob))
             .and_then(|(_, settings)| settings.environment)
-            .unwrap_or_else(|| Environment::infer(context))
     }
 
     /// Whether operations on `context` need the strong confirmation: its environment is

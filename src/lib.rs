@@ -6,6 +6,6 @@ pub mod config;
 pub mod fixture;
 pub mod logs;
 pub mod model;
+pub mod sim;
 pub mod store;
 pub mod ui;
-pub mod sim;

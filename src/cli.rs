@@ -45,6 +45,10 @@ pub struct Cli {
     /// Capture the mouse (scroll, click rows and tabs).
     #[arg(long)]
     pub mouse: bool,
+
+    /// Watch this Docker Engine too (unix:///PATH or tcp://HOST:PORT); repeatable.
+    #[arg(long = "docker-host", value_name = "URL")]
+    pub docker_hosts: Vec<crate::sources::docker::EndpointUrl>,
 }
 
 #[derive(Debug, Subcommand)]

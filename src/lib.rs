@@ -7,5 +7,6 @@ pub mod fixture;
 pub mod logs;
 pub mod model;
 pub mod sim;
+pub mod sources;
 pub mod store;
 pub mod ui;

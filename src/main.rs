@@ -179,6 +179,9 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     app.config = settings.config.clone();
     app.test_panic = std::env::var_os("PILOTHOUSE_TEST_PANIC").is_some();
 
+    let on_fixture = cli.fixture.is_some() || cli.demo;
+    let docker_hosts = cli.docker_hosts.clone();
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -186,6 +189,8 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     runtime.block_on(async move {
         // Sources send here. The channel is bounded: a flood waits for the UI, never grows.
         let (tx, rx) = mpsc::channel(4096);
+        let sources = tokio_util::sync::CancellationToken::new();
+        let docker = start_docker(&app.config, docker_hosts, on_fixture, &tx, &sources);
         tokio::spawn(async move {
             for event in estate {
                 if tx.send(event).await.is_err() {
@@ -196,6 +201,39 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
             std::future::pending::<()>().await;
         });
         let mut guard = terminal::TerminalGuard::enter()?;
-        event_loop::run(&mut guard.terminal, &mut app, rx).await
+        let result = event_loop::run(&mut guard.terminal, &mut app, rx, docker).await;
+        sources.cancel();
+        result
     })
+}
+
+/// Start the Docker sources (issue 5): the engine the docker CLI would use, the config
+/// file's `[docker] hosts` and every `--docker-host`. On a fixture or demo estate only the
+/// hosts named on the command line are watched, so a fixture shows nothing but itself.
+fn start_docker(
+    config: &config::Config,
+    cli_hosts: Vec<pilothouse::sources::docker::EndpointUrl>,
+    on_fixture: bool,
+    tx: &mpsc::Sender<pilothouse::store::SourceEvent>,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Option<pilothouse::sources::docker::DockerControl> {
+    use pilothouse::sources::docker::{self, Discovery, DockerOptions};
+    let (local, extra) = if on_fixture {
+        (false, cli_hosts)
+    } else {
+        let mut extra = config.docker.hosts.clone();
+        extra.extend(cli_hosts);
+        (config.docker.local, extra)
+    };
+    let endpoints = Discovery::from_env(local, extra).endpoints(&|path| path.exists());
+    if endpoints.is_empty() {
+        return None;
+    }
+    let sink = pilothouse::sources::EventSink::new(tx.clone());
+    Some(docker::spawn_sources(
+        endpoints,
+        sink,
+        DockerOptions::default(),
+        cancel,
+    ))
 }

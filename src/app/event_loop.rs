@@ -28,6 +28,7 @@ pub async fn run(
     terminal: &mut Term,
     app: &mut App,
     mut events: mpsc::Receiver<SourceEvent>,
+    docker: Option<crate::sources::docker::DockerControl>,
 ) -> color_eyre::Result<()> {
     let mut input = EventStream::new();
     let mut batch = Vec::with_capacity(BURST);
@@ -50,6 +51,11 @@ pub async fn run(
             app.prepare_frame();
             draw(terminal, app)?;
             last_frame = Instant::now();
+            // Tell the Docker sources what is on screen: it decides whose stats stream and
+            // which logs are followed. Returns at once; wakes them only on a change.
+            if let Some(docker) = &docker {
+                docker.set_interest(app.docker_interest());
+            }
             if app.test_panic {
                 panic!("PILOTHOUSE_TEST_PANIC: deliberate panic after the first frame");
             }

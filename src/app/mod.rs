@@ -1,6 +1,7 @@
 //! The application: state, actions and the event loop.
 
 pub mod action;
+mod docker_glue;
 pub mod event_loop;
 pub mod key_action;
 mod logs;

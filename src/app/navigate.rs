@@ -27,9 +27,9 @@ impl App {
     fn go_filtered(&mut self, view: ViewKind, filter: String) {
         self.go(view);
         let state = self.ui.table_mut(view);
+        // The cached order is keyed by the filter text: no invalidate() needed.
         state.filter = filter;
         state.selected = 0;
-        state.invalidate();
     }
 
     fn open_pods_of_selected_workload(&mut self) {

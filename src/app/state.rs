@@ -335,10 +335,11 @@ impl App {
             return;
         }
         if view.has_table() {
+            // No invalidate(): the cached order is keyed by the filter text, and a new filter
+            // is picked out of the cached sorted order without sorting again.
             let state = self.ui.table_mut(view);
             state.filter = text;
             state.selected = 0;
-            state.invalidate();
         }
     }
 
@@ -438,7 +439,7 @@ impl App {
         } else {
             "ascending"
         };
-        state.invalidate();
+        // The cached order is keyed by the sort, so it is rebuilt without an invalidate().
         self.set_status(format!("sorted by {title}, {dir}"), false);
     }
 }

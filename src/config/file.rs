@@ -12,6 +12,10 @@
 //!
 //! [contexts."prod*"]
 //! environment = "prod"              # dev, test, staging, prod, unknown
+//!
+//! [docker]
+//! hosts = ["tcp://build-1:2375", "unix:///run/user/1000/podman/podman.sock"]
+//! local = true                      # also the engine the docker CLI would use
 //! ```
 //!
 //! Every table denies unknown keys, so a typo is reported with its line and column rather
@@ -28,6 +32,7 @@ use super::keymap::DEFAULT_KEYMAP;
 use super::problem::{ConfigProblem, Place};
 use super::theme::DEFAULT_THEME;
 use crate::model::Environment;
+use crate::sources::docker::EndpointUrl;
 
 /// The default log memory budget (DESIGN §4).
 pub const DEFAULT_LOG_BUDGET_MIB: u64 = 256;
@@ -50,6 +55,7 @@ pub struct Config {
     pub logs: LogsConfig,
     /// Per-context settings, keyed by a context glob (`"prod*"`).
     pub contexts: BTreeMap<String, ContextConfig>,
+    pub docker: DockerConfig,
     /// Where `theme` and `keymap` were written, to place problems about them.
     theme_at: Option<Place>,
     keymap_at: Option<Place>,
@@ -60,6 +66,25 @@ pub struct Config {
 pub struct LogsConfig {
     /// The memory budget of all log streams together, in MiB; oldest lines go first.
     pub budget_mib: u64,
+}
+
+/// `[docker]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerConfig {
+    /// Engines to watch besides the local one (`--docker-host` adds more).
+    pub hosts: Vec<EndpointUrl>,
+    /// Also watch the engine the docker CLI would use (`DOCKER_HOST`, the current docker
+    /// context, the local socket, or rootless Podman's socket).
+    pub local: bool,
+}
+
+impl Default for DockerConfig {
+    fn default() -> DockerConfig {
+        DockerConfig {
+            hosts: Vec::new(),
+            local: true,
+        }
+    }
 }
 
 /// `[contexts."GLOB"]`.
@@ -82,6 +107,7 @@ impl Default for Config {
                 budget_mib: DEFAULT_LOG_BUDGET_MIB,
             },
             contexts: BTreeMap::new(),
+            docker: DockerConfig::default(),
             theme_at: None,
             keymap_at: None,
         }
@@ -100,6 +126,15 @@ struct ConfigFile {
     logs: Option<LogsFile>,
     #[serde(default)]
     contexts: BTreeMap<String, ContextConfig>,
+    docker: Option<DockerFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DockerFile {
+    #[serde(default)]
+    hosts: Vec<Spanned<String>>,
+    local: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,6 +183,18 @@ impl Config {
         config.mouse = file.mouse.unwrap_or(config.mouse);
         config.protected = file.protected.unwrap_or_default();
         config.contexts = file.contexts;
+        if let Some(docker) = file.docker {
+            config.docker.local = docker.local.unwrap_or(true);
+            for host in docker.hosts {
+                match EndpointUrl::parse(host.get_ref()) {
+                    Ok(url) => config.docker.hosts.push(url),
+                    Err(error) => {
+                        let problem = ConfigProblem::at_span(path, text, host.span(), error.reason);
+                        return Config::broken(vec![problem], path);
+                    }
+                }
+            }
+        }
         if let Some(budget) = file.logs.and_then(|logs| logs.budget_mib) {
             if *budget.get_ref() == 0 {
                 let problem = ConfigProblem::at_span(
@@ -273,6 +320,36 @@ mod tests {
     fn a_zero_budget_is_a_problem() {
         let (_, problems) = parse("[logs]\nbudget_mib = 0\n");
         assert_eq!((problems[0].line, problems[0].column), (2, 14));
+    }
+
+    #[test]
+    fn docker_hosts_are_read_and_a_bad_url_is_placed() {
+        let (config, problems) =
+            parse("[docker]\nhosts = [\"tcp://build-1\", \"unix:///run/x.sock\"]\nlocal = false\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            config.docker.hosts,
+            [
+                EndpointUrl::Tcp {
+                    host: "build-1".into(),
+                    port: 2375
+                },
+                EndpointUrl::Unix("/run/x.sock".into())
+            ]
+        );
+        assert!(!config.docker.local);
+        assert!(Config::default().docker.local);
+        let (config, problems) = parse("[docker]\nhosts = [\"ftp://nope\"]\n");
+        assert!(
+            config.read_only,
+            "a broken file falls back to read-only defaults"
+        );
+        assert_eq!((problems[0].line, problems[0].column), (2, 10));
+        assert!(
+            problems[0].to_string().contains("unix://"),
+            "{}",
+            problems[0]
+        );
     }
 
     #[test]

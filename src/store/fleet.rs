@@ -4,7 +4,9 @@
 //! without any I/O. Collections are `IndexMap`s: O(1) upsert/delete by identity and O(1)
 //! access by position, which lets views keep sorted/filtered orders as plain `u32` indexes
 //! instead of cloned rows (DESIGN.md §3). Positions change on delete (`swap_remove`), so every
-//! collection carries a revision that views compare before reusing a cached order.
+//! collection carries a revision that views compare before reusing a cached order, and
+//! stamps each position with the revision that last changed it, so a view can re-place just
+//! the rows that changed since its order was built ([`Collection::changed_since`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -31,15 +33,25 @@ enum Upserted<V> {
 /// One keyed collection with a revision that changes whenever its contents do.
 #[derive(Debug, Clone)]
 pub struct Collection<K, V> {
-    items: IndexMap<K, V>,
+    /// Hashed with foldhash, not std's SipHash: every upsert hashes its key (three strings
+    /// for a `KubeId`), and SipHash was a visible share of applying a burst of 10k pod
+    /// updates. foldhash is small, has no dependencies, and is seeded per map, which is
+    /// enough against names chosen to collide (keys come from our own clusters' APIs).
+    items: IndexMap<K, V, foldhash::fast::RandomState>,
     revision: u64,
+    /// For each position, parallel to `items`: the revision at which what is there last
+    /// changed (replaced, inserted, or moved there by a removal). Eight bytes an item buy
+    /// exact answers to "what changed since revision r" for any r, with no log to bound or
+    /// overflow; the price is a linear scan of the stamps, microseconds for 50k items.
+    stamps: Vec<u64>,
 }
 
 impl<K, V> Default for Collection<K, V> {
     fn default() -> Self {
         Collection {
-            items: IndexMap::new(),
+            items: IndexMap::default(),
             revision: 0,
+            stamps: Vec::new(),
         }
     }
 }
@@ -48,15 +60,16 @@ impl<K: std::hash::Hash + Eq, V: PartialEq> Collection<K, V> {
     /// Insert or replace. An identical value changes nothing, so a resync that repeats what
     /// we have does not invalidate views.
     fn upsert(&mut self, key: K, value: V) -> Upserted<V> {
-        match self.items.get_mut(&key) {
-            Some(existing) if *existing == value => Upserted::Unchanged,
-            Some(existing) => {
-                self.revision += 1;
-                Upserted::Replaced(std::mem::replace(existing, value))
+        match self.items.get_full_mut(&key) {
+            Some((_, _, existing)) if *existing == value => Upserted::Unchanged,
+            Some((at, _, existing)) => {
+                let old = std::mem::replace(existing, value);
+                self.changed_at(at);
+                Upserted::Replaced(old)
             }
             None => {
-                self.revision += 1;
                 self.items.insert(key, value);
+                self.changed_at(self.items.len() - 1);
                 Upserted::Inserted
             }
         }
@@ -72,26 +85,28 @@ impl<K: std::hash::Hash + Eq, V: PartialEq> Collection<K, V> {
         match self.items.get_index_of(key_of(&value)) {
             Some(at) if self.items[at] == value => (at, Upserted::Unchanged),
             Some(at) => {
-                self.revision += 1;
-                (
-                    at,
-                    Upserted::Replaced(std::mem::replace(&mut self.items[at], value)),
-                )
+                let old = std::mem::replace(&mut self.items[at], value);
+                self.changed_at(at);
+                (at, Upserted::Replaced(old))
             }
             None => {
-                self.revision += 1;
                 let key = key_of(&value).clone();
-                (self.items.insert_full(key, value).0, Upserted::Inserted)
+                let at = self.items.insert_full(key, value).0;
+                self.changed_at(at);
+                (at, Upserted::Inserted)
             }
         }
     }
 
     fn remove(&mut self, key: &K) -> Option<V> {
-        let removed = self.items.swap_remove(key);
-        if removed.is_some() {
-            self.revision += 1;
+        let (at, _, removed) = self.items.swap_remove_full(key)?;
+        // The last item moved into the hole, if the hole was not last.
+        self.stamps.swap_remove(at);
+        self.revision += 1;
+        if let Some(stamp) = self.stamps.get_mut(at) {
+            *stamp = self.revision;
         }
-        removed
+        Some(removed)
     }
 
     fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) -> Vec<V>
@@ -105,6 +120,18 @@ impl<K: std::hash::Hash + Eq, V: PartialEq> Collection<K, V> {
             .map(|(k, _)| k.clone())
             .collect();
         doomed.iter().filter_map(|k| self.remove(k)).collect()
+    }
+}
+
+impl<K, V> Collection<K, V> {
+    /// A new revision, stamped on position `at` (which may be one past the old end).
+    fn changed_at(&mut self, at: usize) {
+        self.revision += 1;
+        if at == self.stamps.len() {
+            self.stamps.push(self.revision);
+        } else {
+            self.stamps[at] = self.revision;
+        }
     }
 }
 
@@ -132,6 +159,25 @@ impl<K: std::hash::Hash + Eq, V> Collection<K, V> {
     /// Changes whenever an item is added, replaced or removed.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// The positions, ascending, whose item changed after `revision` (an earlier value of
+    /// [`Collection::revision`]): replaced, inserted, or moved there when another was
+    /// removed. Every other position below [`Collection::len`] holds the same item, unchanged;
+    /// positions at or past it are gone. `None` when `revision` is not one this collection
+    /// has had yet.
+    pub fn changed_since(&self, revision: u64) -> Option<Vec<u32>> {
+        if revision > self.revision {
+            return None;
+        }
+        Some(
+            self.stamps
+                .iter()
+                .enumerate()
+                .filter(|(_, stamp)| **stamp > revision)
+                .map(|(at, _)| at as u32)
+                .collect(),
+        )
     }
 }
 
@@ -422,6 +468,48 @@ mod tests {
             1,
             "an unchanged upsert must not double count"
         );
+    }
+
+    #[test]
+    fn changed_since_names_replaced_inserted_and_moved_positions() {
+        let mut fleet = Fleet::new();
+        for name in ["a", "b", "c", "d"] {
+            fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", name, None)));
+        }
+        let start = fleet.pods.revision();
+        assert_eq!(fleet.pods.changed_since(start), Some(vec![]));
+        assert_eq!(fleet.pods.changed_since(start + 1), None);
+        // "b" changes in place; "a" is removed and "d" (last) moves into its place.
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", "b", Some("n1"))));
+        let after_b = fleet.pods.revision();
+        fleet.apply(SourceEvent::DeletePod(KubeId::new(
+            "c",
+            "shop",
+            KubeKind::Pod,
+            "a",
+        )));
+        assert_eq!(fleet.pods.changed_since(start), Some(vec![0, 1]));
+        assert_eq!(fleet.pods.changed_since(after_b), Some(vec![0]));
+        assert_eq!(
+            fleet.pods.get_index(0).map(|p| p.id.name.as_str()),
+            Some("d")
+        );
+        // Removing the last item changes no position that remains; a new one takes its place.
+        let before = fleet.pods.revision();
+        fleet.apply(SourceEvent::DeletePod(KubeId::new(
+            "c",
+            "shop",
+            KubeKind::Pod,
+            "c",
+        )));
+        assert_eq!(fleet.pods.changed_since(before), Some(vec![]));
+        assert_eq!(fleet.pods.len(), 2);
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", "e", None)));
+        assert_eq!(fleet.pods.changed_since(before), Some(vec![2]));
+        // An identical upsert changes nothing.
+        let now = fleet.pods.revision();
+        fleet.apply(SourceEvent::UpsertPod(pod("c", "shop", "e", None)));
+        assert_eq!(fleet.pods.changed_since(now), Some(vec![]));
     }
 
     #[test]

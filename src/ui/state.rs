@@ -5,7 +5,7 @@ use std::cell::Cell;
 
 use jiff::Timestamp;
 
-use super::table::RowRef;
+use super::table::{OrderCache, RowRef};
 
 /// The views, in tab order. Digits 1–8 jump to them in the default keymap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,7 +114,11 @@ pub struct TableState {
     pub sort: SortSpec,
     pub filter: String,
     pub rows: Vec<RowRef>,
+    /// What `rows` were built for: data revision, filter, sort and scope.
     pub order_key: Option<(u64, String, SortSpec, ScopeFilter)>,
+    /// The sorted and filtered orders and filter haystacks `rows` come from, kept so a change
+    /// costs work in proportion to what changed (see `ui::table::refresh`).
+    pub cache: OrderCache,
 }
 
 impl TableState {
@@ -150,9 +154,11 @@ impl TableState {
         offset
     }
 
-    /// Invalidate the cached order (e.g. after the filter text changed).
+    /// Forget the cached order, so the next refresh rebuilds it from scratch. Not needed when
+    /// the filter, sort or scope change: the cache notices those by itself.
     pub fn invalidate(&mut self) {
         self.order_key = None;
+        self.cache.forget();
     }
 }
 

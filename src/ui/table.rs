@@ -2,13 +2,16 @@
 //! only the rows that are visible.
 //!
 //! A view describes its rows with [`TableSpec`]; the generic code keeps a cached order of row
-//! references (plain `u32` positions into the fleet's collections) that is rebuilt only when
-//! the data, the filter, the sort or the scope change.
+//! references (plain `u32` positions into the fleet's collections) that is brought up to date
+//! only when the data, the filter, the sort or the scope change, and then by the least work
+//! that does it ([`order`]).
+
+mod filter;
+mod order;
 
 use std::cmp::Ordering;
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+pub use order::OrderCache;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -84,6 +87,17 @@ impl CellText {
     }
 }
 
+/// What changed among a table's items since an earlier revision; see
+/// [`TableSpec::changes_since`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemChanges {
+    /// Items whose data may differ, each once: replaced, new, or moved to this position.
+    pub changed: Vec<u32>,
+    /// How many items there are now: items at or past this position are gone. Every other
+    /// item below it is the same item as before, unchanged.
+    pub len: u32,
+}
+
 /// What a list view tells the generic table about its rows.
 pub trait TableSpec {
     fn columns(&self) -> &'static [Column];
@@ -95,13 +109,32 @@ pub trait TableSpec {
     /// Text the fuzzy filter matches against; written into `out` to avoid allocating.
     fn haystack(&self, fleet: &Fleet, item: u32, out: &mut String);
     fn cells(&self, fleet: &Fleet, item: u32, now: jiff::Timestamp) -> Vec<CellText>;
+    /// Whether the view groups rows ([`TableSpec::group`] may answer `Some`). Asked so that
+    /// views that never group do not pay a call per row and per comparison for nothing.
+    fn grouped(&self) -> bool {
+        false
+    }
     /// The group an item belongs to, when the view groups rows (compose projects).
     fn group(&self, _fleet: &Fleet, _item: u32) -> Option<String> {
         None
     }
+    /// What changed since `revision`, an earlier value of [`TableSpec::revision`], so that
+    /// [`refresh`] re-places only those rows and rebuilds only their haystacks. `None` (the
+    /// default) means unknown: the order is rebuilt. A spec that answers numbers its items
+    /// densely (positions in one collection), and an item's scope, order and haystack depend
+    /// on that item alone.
+    fn changes_since(&self, _fleet: &Fleet, _revision: u64) -> Option<ItemChanges> {
+        None
+    }
+    /// Whether one item is in scope: [`TableSpec::items`] lists exactly those that are. Used
+    /// with [`TableSpec::changes_since`]; this default asks `items`, which is slow.
+    fn in_scope(&self, fleet: &Fleet, item: u32, scope: &ScopeFilter) -> bool {
+        self.items(fleet, scope).contains(&item)
+    }
 }
 
-/// Recompute a table's row order if anything it depends on changed. Cheap when nothing did.
+/// Recompute a table's row order if anything it depends on changed. Cheap when nothing did,
+/// and after a few items changed, or the filter text did, far cheaper than a sort.
 pub fn refresh(spec: &dyn TableSpec, fleet: &Fleet, scope: &ScopeFilter, state: &mut TableState) {
     let key = (
         spec.revision(fleet),
@@ -113,40 +146,23 @@ pub fn refresh(spec: &dyn TableSpec, fleet: &Fleet, scope: &ScopeFilter, state: 
         return;
     }
     let selected_item = state.selected_row().and_then(|r| r.item());
-    let mut items = spec.items(fleet, scope);
-    if !state.filter.is_empty() {
-        items = fuzzy_filter(spec, fleet, items, &state.filter);
-    }
-    // Usually little moved since the last order: start from it, and the stable sort below
-    // finds its long sorted runs and merges them in about n comparisons, not n log n.
-    let mut items = in_previous_order(items, &state.rows);
-    let column = state
-        .sort
-        .column
-        .min(spec.columns().len().saturating_sub(1));
-    items.sort_by(|&a, &b| {
-        let group = match (spec.group(fleet, a), spec.group(fleet, b)) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        };
-        let by_column = spec.compare(fleet, a, b, column);
-        group.then(if state.sort.descending {
-            by_column.reverse()
-        } else {
-            by_column
-        })
-    });
-    let mut rows = Vec::with_capacity(items.len());
-    let mut last_group: Option<String> = None;
-    for item in items {
-        let group = spec.group(fleet, item);
-        if group.is_some() && group != last_group {
-            rows.push(RowRef::Group(item));
+    state
+        .cache
+        .update(spec, fleet, scope, state.sort, &state.filter);
+    let mut rows = std::mem::take(&mut state.rows);
+    rows.clear();
+    if spec.grouped() {
+        let mut last_group: Option<String> = None;
+        for &item in state.cache.rows() {
+            let group = spec.group(fleet, item);
+            if group.is_some() && group != last_group {
+                rows.push(RowRef::Group(item));
+            }
+            last_group = group;
+            rows.push(RowRef::Item(item));
         }
-        last_group = group;
-        rows.push(RowRef::Item(item));
+    } else {
+        rows.extend(state.cache.rows().iter().map(|&item| RowRef::Item(item)));
     }
     state.rows = rows;
     state.order_key = Some(key);
@@ -157,66 +173,6 @@ pub fn refresh(spec: &dyn TableSpec, fleet: &Fleet, scope: &ScopeFilter, state: 
         state.selected = pos;
     }
     state.clamp();
-}
-
-/// `items`, those in `previous` first and in its order, then the others in theirs.
-fn in_previous_order(items: Vec<u32>, previous: &[RowRef]) -> Vec<u32> {
-    let Some(&last) = items.iter().max() else {
-        return items;
-    };
-    let mut unplaced = vec![false; last as usize + 1];
-    for &item in &items {
-        unplaced[item as usize] = true;
-    }
-    let mut ordered = Vec::with_capacity(items.len());
-    for row in previous {
-        if let RowRef::Item(item) = *row
-            && unplaced.get(item as usize).is_some_and(|&u| u)
-        {
-            unplaced[item as usize] = false;
-            ordered.push(item);
-        }
-    }
-    ordered.extend(items.into_iter().filter(|&item| unplaced[item as usize]));
-    ordered
-}
-
-fn fuzzy_filter(spec: &dyn TableSpec, fleet: &Fleet, items: Vec<u32>, filter: &str) -> Vec<u32> {
-    let pattern = Pattern::new(
-        filter,
-        CaseMatching::Smart,
-        Normalization::Smart,
-        AtomKind::Fuzzy,
-    );
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut text = String::new();
-    let mut utf32 = Vec::new();
-    items
-        .into_iter()
-        .filter(|&item| {
-            text.clear();
-            spec.haystack(fleet, item, &mut text);
-            matches(&pattern, Utf32Str::new(&text, &mut utf32), &mut matcher)
-        })
-        .collect()
-}
-
-/// Whether every word of the filter matches, as `pattern.score(..).is_some()` decides.
-///
-/// Rows are ordered by column, never by score, so only a yes or no is needed: an ASCII
-/// word (nearly every filter) uses nucleo's linear greedy matcher, which accepts the same
-/// haystacks as the optimal one `score` runs but does not score every alignment; several
-/// times faster over 50k rows. Other words go through `Atom::score`.
-fn matches(pattern: &Pattern, haystack: Utf32Str<'_>, matcher: &mut Matcher) -> bool {
-    pattern.atoms.iter().all(|atom| match atom.needle_text() {
-        needle @ Utf32Str::Ascii(bytes) if !atom.negative && atom.kind == AtomKind::Fuzzy => {
-            // What `Atom::new` decides for an ASCII word with smart case and normalization.
-            matcher.config.ignore_case = !bytes.iter().any(u8::is_ascii_uppercase);
-            matcher.config.normalize = true;
-            matcher.fuzzy_match_greedy(haystack, needle).is_some()
-        }
-        _ => atom.score(haystack, matcher).is_some(),
-    })
 }
 
 /// Draws a table from its cached order; formats only the rows that fit.
@@ -342,83 +298,5 @@ impl Widget for TableView<'_> {
                 .style(style)
                 .render(line_area, buf);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn greedy_matching_accepts_exactly_what_scoring_accepts() {
-        let haystacks = [
-            "prod-eu-west-1 shop-a api-7d9f8b6c5d-x2k4q CrashLoopBackOff prod-eu-west-1-node-007",
-            "shop-staging shop frontend-6f8d9c7b4-abcde Running stg-node-1",
-            "shop-prod payments ledger-5c4b7f9d8-9qz7w ImagePullBackOff node-b",
-            "shop-prod monitoring node-exporter-2d69v Running node-c",
-            "local shop shop-redis-1 redis:7.4 restarting Ünïcode-naïve",
-            "a",
-            "",
-        ];
-        let filters = [
-            "api-7",
-            "api 7",
-            "x2k4q",
-            "API",
-            "Api",
-            "ledger",
-            "shop prod",
-            "crash loop",
-            "ImagePull",
-            "imagepull",
-            "zzz",
-            "7d9f8b6c5d-x2k4qq",
-            "node-b",
-            "naive",
-            "naïve",
-            "ü",
-            "e",
-            "a b c",
-            "\\ ",
-            "back\\ off",
-        ];
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut utf32 = Vec::new();
-        for filter in filters {
-            let pattern = Pattern::new(
-                filter,
-                CaseMatching::Smart,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-            );
-            for text in haystacks {
-                let haystack = Utf32Str::new(text, &mut utf32);
-                let scored = pattern.score(haystack, &mut matcher).is_some();
-                let haystack = Utf32Str::new(text, &mut utf32);
-                assert_eq!(
-                    matches(&pattern, haystack, &mut matcher),
-                    scored,
-                    "filter {filter:?} on {text:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn previous_order_comes_first_then_new_items_in_their_order() {
-        let previous = [
-            RowRef::Group(4),
-            RowRef::Item(4),
-            RowRef::Item(2),
-            RowRef::Item(9),
-            RowRef::Item(0),
-        ];
-        // 9 is gone, 7 and 1 are new.
-        assert_eq!(
-            in_previous_order(vec![0, 1, 2, 4, 7], &previous),
-            vec![4, 2, 0, 1, 7]
-        );
-        assert_eq!(in_previous_order(vec![], &previous), Vec::<u32>::new());
-        assert_eq!(in_previous_order(vec![3, 1], &[]), vec![3, 1]);
     }
 }

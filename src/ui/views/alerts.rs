@@ -4,11 +4,12 @@ use std::cmp::Ordering;
 
 use ratatui::layout::Constraint;
 
+use super::changes_of;
 use crate::model::Alert;
 use crate::store::Fleet;
 use crate::ui::format;
 use crate::ui::state::ScopeFilter;
-use crate::ui::table::{CellText, Column, TableSpec};
+use crate::ui::table::{CellText, Column, ItemChanges, TableSpec};
 
 pub struct AlertsTable;
 
@@ -24,6 +25,12 @@ const COLUMNS: &[Column] = &[
 
 fn get(fleet: &Fleet, i: u32) -> Option<&Alert> {
     fleet.alerts.get_index(i as usize)
+}
+
+/// Alerts follow the namespace scope by their `namespace` label; the context scope does not
+/// apply to them.
+fn in_namespace_scope(a: &Alert, scope: &ScopeFilter) -> bool {
+    scope.namespace.is_none() || a.labels.get("namespace") == scope.namespace.as_ref()
 }
 
 /// The object an alert's labels point at, as `kind/name`.
@@ -68,11 +75,17 @@ impl TableSpec for AlertsTable {
             .alerts
             .values()
             .enumerate()
-            .filter(|(_, a)| {
-                scope.namespace.is_none() || a.labels.get("namespace") == scope.namespace.as_ref()
-            })
+            .filter(|(_, a)| in_namespace_scope(a, scope))
             .map(|(i, _)| i as u32)
             .collect()
+    }
+
+    fn changes_since(&self, fleet: &Fleet, revision: u64) -> Option<ItemChanges> {
+        changes_of(&fleet.alerts, revision)
+    }
+
+    fn in_scope(&self, fleet: &Fleet, item: u32, scope: &ScopeFilter) -> bool {
+        get(fleet, item).is_some_and(|a| in_namespace_scope(a, scope))
     }
 
     fn compare(&self, fleet: &Fleet, a: u32, b: u32, column: usize) -> Ordering {

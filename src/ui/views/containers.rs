@@ -42,6 +42,10 @@ impl TableSpec for ContainersTable {
         (0..fleet.containers.len() as u32).collect()
     }
 
+    fn grouped(&self) -> bool {
+        true
+    }
+
     fn group(&self, fleet: &Fleet, item: u32) -> Option<String> {
         let c = get(fleet, item)?;
         c.compose_project()

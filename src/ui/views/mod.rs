@@ -9,8 +9,9 @@ pub mod pods;
 pub mod workloads;
 
 use crate::model::Health;
+use crate::store::Collection;
 use crate::ui::state::ViewKind;
-use crate::ui::table::{CellText, TableSpec};
+use crate::ui::table::{CellText, ItemChanges, TableSpec};
 
 /// A status cell: the level's symbol and the reason, styled by level, readable without color.
 pub fn health_cell(health: &Health) -> CellText {
@@ -23,6 +24,18 @@ pub fn health_cell(health: &Health) -> CellText {
         format!("{} {reason}", health.level.symbol()),
         health.level.style_key(),
     )
+}
+
+/// What changed in `collection` since `revision`, for a view whose items are its positions
+/// and whose rows depend on nothing else.
+fn changes_of<K: std::hash::Hash + Eq, V>(
+    collection: &Collection<K, V>,
+    revision: u64,
+) -> Option<ItemChanges> {
+    Some(ItemChanges {
+        changed: collection.changed_since(revision)?,
+        len: collection.len() as u32,
+    })
 }
 
 /// The table behind a view, if the view is a table.

@@ -4,12 +4,12 @@ use std::cmp::Ordering;
 
 use ratatui::layout::Constraint;
 
-use super::health_cell;
+use super::{changes_of, health_cell};
 use crate::model::{KubeKind, Workload};
 use crate::store::Fleet;
 use crate::ui::format;
 use crate::ui::state::ScopeFilter;
-use crate::ui::table::{CellText, Column, TableSpec};
+use crate::ui::table::{CellText, Column, ItemChanges, TableSpec};
 
 pub struct WorkloadsTable;
 
@@ -80,6 +80,14 @@ impl TableSpec for WorkloadsTable {
             .filter(|(_, w)| scope.admits(&w.id.context, &w.id.namespace))
             .map(|(i, _)| i as u32)
             .collect()
+    }
+
+    fn changes_since(&self, fleet: &Fleet, revision: u64) -> Option<ItemChanges> {
+        changes_of(&fleet.workloads, revision)
+    }
+
+    fn in_scope(&self, fleet: &Fleet, item: u32, scope: &ScopeFilter) -> bool {
+        get(fleet, item).is_some_and(|w| scope.admits(&w.id.context, &w.id.namespace))
     }
 
     fn compare(&self, fleet: &Fleet, a: u32, b: u32, column: usize) -> Ordering {

@@ -1,0 +1,330 @@
+//! The `kubernetes:` section of a scenario file: clusters, their nodes, namespaces and
+//! workloads, bulk generation (for `big`), churn and timed faults.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+/// This API's part of a scenario.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubeScenario {
+    /// The clusters served; the first is the kubeconfig's current context and is also
+    /// served at the root path. None means one empty cluster named `prod`.
+    #[serde(default)]
+    pub clusters: Vec<ClusterSpec>,
+}
+
+/// One cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    pub name: String,
+    /// The default namespace of this cluster's kubeconfig contexts.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub nodes: NodeSpec,
+    #[serde(default)]
+    pub namespaces: Vec<NamespaceSpec>,
+    /// Many similar deployments, for load (`big`).
+    #[serde(default)]
+    pub generate: Option<GenerateSpec>,
+    /// Steady background changes to pods.
+    #[serde(default)]
+    pub churn: Option<ChurnSpec>,
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+}
+
+impl ClusterSpec {
+    /// A cluster with nodes and nothing else (scenarios without a `kubernetes:` section).
+    pub fn empty(name: &str) -> ClusterSpec {
+        ClusterSpec {
+            name: name.to_string(),
+            namespace: None,
+            nodes: NodeSpec::default(),
+            namespaces: Vec::new(),
+            generate: None,
+            churn: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// The cluster's nodes: `count` workers named `<prefix>-1…`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    #[serde(default = "default_node_count")]
+    pub count: u32,
+    #[serde(default = "default_node_prefix")]
+    pub prefix: String,
+    #[serde(default = "default_cpu")]
+    pub cpu: String,
+    #[serde(default = "default_memory")]
+    pub memory: String,
+    #[serde(default = "default_max_pods")]
+    pub max_pods: u32,
+    #[serde(default = "default_zones")]
+    pub zones: Vec<String>,
+}
+
+impl Default for NodeSpec {
+    fn default() -> NodeSpec {
+        NodeSpec {
+            count: default_node_count(),
+            prefix: default_node_prefix(),
+            cpu: default_cpu(),
+            memory: default_memory(),
+            max_pods: default_max_pods(),
+            zones: default_zones(),
+        }
+    }
+}
+
+fn default_node_count() -> u32 {
+    3
+}
+fn default_node_prefix() -> String {
+    "node".into()
+}
+fn default_cpu() -> String {
+    "8".into()
+}
+fn default_memory() -> String {
+    "32Gi".into()
+}
+fn default_max_pods() -> u32 {
+    110
+}
+fn default_zones() -> Vec<String> {
+    vec!["zone-a".into(), "zone-b".into(), "zone-c".into()]
+}
+
+/// A namespace and what runs in it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceSpec {
+    pub name: String,
+    #[serde(default)]
+    pub workloads: Vec<WorkloadSpec>,
+    /// ConfigMaps by name, each with its data.
+    #[serde(default)]
+    pub config_maps: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The controller a workload runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    CronJob,
+}
+
+/// How a container's logs read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStyle {
+    /// nginx-style access log lines.
+    HttpAccess,
+    /// JSON lines with levels, request ids and the odd stack trace.
+    JsonApp,
+    /// A queue worker's plain-text lines.
+    Worker,
+    /// PostgreSQL's log, with slow-query lines and checkpoints.
+    Postgres,
+    /// Redis' log.
+    Redis,
+    /// A backup job's progress lines.
+    Backup,
+    /// Prometheus-style logfmt lines (monitoring agents).
+    Logfmt,
+}
+
+/// One workload.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    pub name: String,
+    pub kind: WorkloadKind,
+    pub image: String,
+    #[serde(default)]
+    pub replicas: Option<i32>,
+    /// The container port; with `service: true` a ClusterIP Service exposes it.
+    #[serde(default)]
+    pub port: Option<i32>,
+    #[serde(default)]
+    pub service: bool,
+    /// Log style; guessed from the image when absent.
+    #[serde(default)]
+    pub logs: Option<LogStyle>,
+    /// Log lines per second per container.
+    #[serde(default)]
+    pub log_rate: Option<f64>,
+    /// Earlier images, oldest first: each becomes an earlier revision (rollout history).
+    #[serde(default)]
+    pub history: Vec<String>,
+    /// CronJobs: the schedule (five cron fields, UTC).
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// Jobs: how long a run takes, in simulated time.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub run_time: Option<f64>,
+    /// Apps (by `app` label, same namespace) whose outages show up as errors in these logs.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// Resource requests, e.g. `250m` and `256Mi`.
+    #[serde(default)]
+    pub cpu: Option<String>,
+    #[serde(default)]
+    pub memory: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Container command arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+/// Bulk workloads: `namespaces` × `deployments_per_namespace` deployments of `replicas`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    pub namespaces: u32,
+    pub deployments_per_namespace: u32,
+    pub replicas: i32,
+    #[serde(default = "default_generated_image")]
+    pub image: String,
+    #[serde(default)]
+    pub log_rate: Option<f64>,
+}
+
+fn default_generated_image() -> String {
+    "registry.example.com/svc/app:1.0.0".into()
+}
+
+/// Background churn on pods.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChurnSpec {
+    /// Pod status changes per simulated second (a container restarts, readiness flips).
+    #[serde(default)]
+    pub pod_updates_per_second: f64,
+    /// Pods deleted per simulated second (their ReplicaSets replace them).
+    #[serde(default)]
+    pub pod_replacements_per_second: f64,
+}
+
+/// The kinds of fault the sim injects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Matching pods' containers exit soon after starting: CrashLoopBackOff.
+    CrashLoop,
+    /// Matching pods' containers are OOM-killed after a while and restart.
+    OomKill,
+    /// New containers of matching pods cannot pull their image: ImagePullBackOff.
+    ImagePull,
+    /// A node stops reporting: NotReady, its pods unready, evicted after five minutes.
+    NodeNotReady,
+    /// Every API request waits `latency_ms` first.
+    ApiLatency,
+    /// A fraction (`rate`) of API requests fail with 500.
+    ApiErrors,
+    /// A fraction (`rate`) of API requests get 429 Too Many Requests.
+    ApiThrottle,
+    /// Open watches are closed (once, or every `every`).
+    DropWatches,
+    /// History is compacted: watches and continue tokens from before get 410 Gone.
+    ExpireResourceVersions,
+}
+
+/// A fault, at a simulated time after start, for a while or until the end.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    pub kind: FaultKind,
+    /// When it starts, in simulated time since start (`90s`, `5m`); now when absent.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub at: Option<f64>,
+    /// How long it lasts; until the end when absent.
+    #[serde(default, rename = "for", deserialize_with = "optional_duration")]
+    pub duration: Option<f64>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Which pods (label selector), for container faults.
+    #[serde(default)]
+    pub selector: Option<String>,
+    /// Which node, for `node_not_ready`.
+    #[serde(default)]
+    pub node: Option<String>,
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    #[serde(default)]
+    pub rate: Option<f64>,
+    /// For `drop_watches` and `expire_resource_versions`: repeat this often.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub every: Option<f64>,
+}
+
+/// Parse `90`, `90s`, `5m`, `2h`, `1d` (or a number of seconds) into seconds.
+pub fn parse_duration(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, "s"),
+    };
+    let value: f64 = number.trim().parse().ok()?;
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return None,
+    };
+    Some(value * scale)
+}
+
+fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(f64),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Number(n)) => Ok(Some(n)),
+        Some(Raw::Text(t)) => parse_duration(&t).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{t}`: expected a duration like 90s, 5m, 2h"))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("90s"), Some(90.0));
+        assert_eq!(parse_duration("5m"), Some(300.0));
+        assert_eq!(parse_duration("2h"), Some(7200.0));
+        assert_eq!(parse_duration("12"), Some(12.0));
+        assert_eq!(parse_duration("5 parsecs"), None);
+    }
+
+    #[test]
+    fn a_fault_reads_from_yaml() {
+        let f: FaultSpec =
+            serde_norway::from_str("kind: crash_loop\nat: 1m\nfor: 10m\nselector: app=postgres\n")
+                .expect("parse");
+        assert_eq!(f.kind, FaultKind::CrashLoop);
+        assert_eq!((f.at, f.duration), (Some(60.0), Some(600.0)));
+    }
+}

@@ -1,0 +1,156 @@
+//! Opening a client for an endpoint and agreeing on an API version with the engine.
+
+use std::time::Duration;
+
+use bollard::{API_DEFAULT_VERSION, Docker};
+use jiff::Timestamp;
+
+use super::endpoint::EndpointUrl;
+use crate::model::SourceHealth;
+
+/// How long a request may wait for its response headers. Streams (events, logs, stats)
+/// run longer than this once the headers are in.
+const REQUEST_TIMEOUT_SECS: u64 = 30;
+
+/// How long the first exchange with an engine may take before it counts as down.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why an engine could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("permission denied on {0} (is this user in the docker group?)")]
+    PermissionDenied(String),
+    #[error("no engine answers at {0}")]
+    Unreachable(String),
+    #[error("{url}: {error}")]
+    Docker {
+        url: String,
+        #[source]
+        error: bollard::errors::Error,
+    },
+    #[error("{0}: no answer within {1:?}")]
+    Timeout(String, Duration),
+}
+
+impl ConnectError {
+    /// The health a source reports for this error: permission problems are `Forbidden`,
+    /// everything else `Unavailable`.
+    pub fn health(&self) -> SourceHealth {
+        match self {
+            ConnectError::PermissionDenied(what) => SourceHealth::Forbidden {
+                what: format!("{what}: permission denied"),
+            },
+            other => SourceHealth::Unavailable {
+                error: other.to_string(),
+            },
+        }
+    }
+
+    /// Classify a bollard error from a request to `url`.
+    pub fn from_bollard(url: &str, error: bollard::errors::Error) -> ConnectError {
+        use bollard::errors::Error as E;
+        if let E::SocketNotFoundError(path) = &error {
+            return ConnectError::Unreachable(format!("unix://{path} (no such socket)"));
+        }
+        match io_error_kind(&error) {
+            Some(std::io::ErrorKind::PermissionDenied) => {
+                ConnectError::PermissionDenied(url.to_string())
+            }
+            Some(
+                std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::ConnectionReset,
+            ) => ConnectError::Unreachable(url.to_string()),
+            _ => ConnectError::Docker {
+                url: url.to_string(),
+                error,
+            },
+        }
+    }
+}
+
+/// The kind of the first I/O error in an error's chain of causes, if any.
+fn io_error_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// A client for `url` that speaks the engine's API version (the newest both know).
+pub async fn connect(url: &EndpointUrl) -> Result<Docker, ConnectError> {
+    let shown = url.to_url();
+    let docker = match url {
+        EndpointUrl::Unix(path) => Docker::connect_with_unix(
+            &path.to_string_lossy(),
+            REQUEST_TIMEOUT_SECS,
+            API_DEFAULT_VERSION,
+        ),
+        EndpointUrl::Tcp { .. } => {
+            Docker::connect_with_http(&shown, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
+        }
+        EndpointUrl::Unsupported { url, reason } => {
+            return Err(ConnectError::Unsupported(format!("{url}: {reason}")));
+        }
+    }
+    .map_err(|e| ConnectError::from_bollard(&shown, e))?;
+    // bollard asks for its own newest API version unless told otherwise; older engines
+    // (Debian's 20.10 speaks 1.41) refuse that, so agree on a version first.
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, docker.negotiate_version()).await {
+        Ok(Ok(docker)) => Ok(docker),
+        Ok(Err(e)) => Err(ConnectError::from_bollard(&shown, e)),
+        Err(_) => Err(ConnectError::Timeout(shown, HANDSHAKE_TIMEOUT)),
+    }
+}
+
+/// The engine's clock, so that `/events?since=` means the engine's "now" even when the
+/// two clocks disagree. Falls back to ours (minus a margin) when the engine does not say.
+pub async fn engine_now(docker: &Docker, url: &EndpointUrl) -> Result<Timestamp, ConnectError> {
+    let info = match tokio::time::timeout(HANDSHAKE_TIMEOUT, docker.info()).await {
+        Ok(Ok(info)) => info,
+        Ok(Err(e)) => return Err(ConnectError::from_bollard(&url.to_url(), e)),
+        Err(_) => return Err(ConnectError::Timeout(url.to_url(), HANDSHAKE_TIMEOUT)),
+    };
+    let reported = info
+        .system_time
+        .as_deref()
+        .and_then(|t| t.parse::<Timestamp>().ok());
+    Ok(reported.unwrap_or_else(|| {
+        Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_secs(5))
+            .unwrap_or_else(|_| Timestamp::now())
+    }))
+}
+
+/// `/events?since=` wants seconds with an optional fraction.
+pub fn since_param(t: Timestamp) -> String {
+    format!("{}.{:09}", t.as_second(), t.subsec_nanosecond().max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_keeps_nanoseconds() {
+        let t: Timestamp = "2026-11-22T18:28:15.000000042Z".parse().unwrap();
+        assert_eq!(since_param(t), format!("{}.000000042", t.as_second()));
+    }
+
+    #[test]
+    fn a_missing_socket_is_unreachable_and_says_where() {
+        let error = ConnectError::from_bollard(
+            "unix:///nope",
+            bollard::errors::Error::SocketNotFoundError("/nope".into()),
+        );
+        assert!(
+            matches!(error.health(), SourceHealth::Unavailable { error } if error.contains("/nope"))
+        );
+    }
+}

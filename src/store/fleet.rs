@@ -33,11 +33,7 @@ enum Upserted<V> {
 /// One keyed collection with a revision that changes whenever its contents do.
 #[derive(Debug, Clone)]
 pub struct Collection<K, V> {
-    /// Hashed with foldhash, not std's SipHash: every upsert hashes its key (three strings
-    /// for a `KubeId`), and SipHash was a visible share of applying a burst of 10k pod
-    /// updates. foldhash is small, has no dependencies, and is seeded per map, which is
-    /// enough against names chosen to collide (keys come from our own clusters' APIs).
-    items: IndexMap<K, V, foldhash::fast::RandomState>,
+    items: IndexMap<K, V>,
     revision: u64,
     /// For each position, parallel to `items`: the revision at which what is there last
     /// changed (replaced, inserted, or moved there by a removal). Eight bytes an item buy
@@ -49,7 +45,7 @@ pub struct Collection<K, V> {
 impl<K, V> Default for Collection<K, V> {
     fn default() -> Self {
         Collection {
-            items: IndexMap::default(),
+            items: IndexMap::new(),
             revision: 0,
             stamps: Vec::new(),
         }

@@ -1,5 +1,7 @@
 //! `/sim/v1/…`: the sim's own control API (not Kubernetes). Tests and demos add faults
-//! at run time here; any cluster prefix applies (`/clusters/staging/sim/v1/faults`).
+//! at run time here, for the cluster of the listener (or of the `/clusters/<name>`
+//! prefix): `kubectl --context sim-staging create --raw /sim/v1/faults -f fault.json`.
+//! The viewer may read but not change faults.
 //!
 //! - `GET /sim/v1/faults` lists faults; `POST` adds one (a `FaultSpec` as JSON, e.g.
 //!   `{"kind":"api_latency","latency_ms":500,"for":"30s"}`); `DELETE` ends them all,

@@ -2,8 +2,9 @@
 //!
 //! - **idle containers** (50 and 200): the engine's CPU with no client, then with
 //!   pilothouse's source watching (a) no view on the containers: sparse samples only, and
-//!   (b) the containers view open: 21 containers on screen streaming stats. Reports
-//!   pilothouse's own CPU and RSS.
+//!   (b) the containers view open: 21 containers on screen. Reports pilothouse's own CPU
+//!   and RSS. Then, side by side ([`clients`]): the real binary and oxker (and lazydocker
+//!   where installed), each in a 200x50 tmux pane, with their own CPU and RSS.
 //! - **a chatty logger** (~55,000 lines/s, the issue's busybox loop): the engine's CPU with
 //!   no client, then with its logs followed into a log store, reading the json-file log
 //!   from disk (the default for a local engine) and through the API; pilothouse's CPU and
@@ -12,7 +13,8 @@
 //!
 //! Run with `cargo bench --bench docker` (needs the engine and image of `.ci/docker-up`).
 //! Knobs: `PILOTHOUSE_BENCH_SECS` (window, default 20), `PILOTHOUSE_BENCH_CONTAINERS`
-//! (default `50,200`), `PILOTHOUSE_BENCH_LOG_BUDGET_MIB` (default 16: small enough that the
+//! (default `50,200`), `PILOTHOUSE_BENCH_SCENARIOS` (default `idle,logs`), the clients'
+//! paths (see [`clients`]), `PILOTHOUSE_BENCH_LOG_BUDGET_MIB` (default 16: small enough that the
 //! window shows the store reaching its budget and staying there). It prints figures beside
 //! the issue's targets and asserts nothing (DESIGN.md §9).
 //!
@@ -40,6 +42,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+#[path = "docker/clients.rs"]
+mod clients;
+
 const SOCKET: &str = "/var/run/docker.sock";
 const IMAGE: &str = "pilothouse-test/busybox:latest";
 const PREFIX: &str = "pilothouse-bench";
@@ -58,6 +63,9 @@ fn main() {
         .filter_map(|n| n.trim().parse().ok())
         .collect();
     let budget_mib = env_number("PILOTHOUSE_BENCH_LOG_BUDGET_MIB", 16);
+    let scenarios =
+        std::env::var("PILOTHOUSE_BENCH_SCENARIOS").unwrap_or_else(|_| "idle,logs".to_string());
+    let (idle, logs) = (scenarios.contains("idle"), scenarios.contains("logs"));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -80,12 +88,14 @@ fn main() {
                 .and_then(|v| v.version)
                 .unwrap_or_default()
         );
-        for n in counts {
+        for n in counts.into_iter().filter(|_| idle) {
             idle_containers(&docker, n, window).await;
             remove_bench_containers(&docker).await;
         }
-        chatty_logger(&docker, window, budget_mib).await;
-        remove_bench_containers(&docker).await;
+        if logs {
+            chatty_logger(&docker, window, budget_mib).await;
+            remove_bench_containers(&docker).await;
+        }
     });
 }
 
@@ -151,11 +161,14 @@ async fn idle_containers(docker: &Docker, n: usize, window: Duration) {
         &format!("  containers view, {ON_SCREEN} rows on screen"),
         &baseline,
     );
+    console.stop();
+    // Let the source's connections close before other clients are measured.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    clients::compare(&engine, &baseline, window).await;
     println!(
         "  target: engine +≤2.0 pp in total, pilothouse ≤0.5% and ≤30 MB \
-         (oxker +17.5 pp, 1.6%, 12 MB; lazydocker +16 pp, 6.6%, 29 MB)"
+         (the issue's figures: oxker +17.5 pp, 1.6%, 12 MB; lazydocker +16 pp, 6.6%, 29 MB)"
     );
-    console.stop();
 }
 
 async fn chatty_logger(docker: &Docker, window: Duration, budget_mib: u64) {
@@ -436,7 +449,7 @@ struct Figures {
 impl Figures {
     fn print(&self, label: &str, baseline: &Figures) {
         println!(
-            "{label:<38} engine {:5.1}% ({:+.1} pp), shims {:4.1}% ({:+.1} pp); pilothouse {:.2}% CPU, {:.1} MB RSS",
+            "{label:<38} engine {:5.1}% ({:+.1} pp), shims {:4.1}% ({:+.1} pp); itself {:.2}% CPU, {:.1} MB RSS",
             self.engine,
             self.engine - baseline.engine,
             self.shims,

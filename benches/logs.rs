@@ -24,6 +24,7 @@ fn main() {
             namespace: "shop".into(),
             pod: format!("checkout-7d9f8b6c5-{i:05}"),
             container: if i % 5 == 0 { "istio-proxy" } else { "app" }.into(),
+            previous: false,
         })
         .collect();
 

@@ -10,17 +10,28 @@ use clap::{Parser, Subcommand};
     version,
     about = "A terminal ops console for Kubernetes, Docker, hosts and alerts",
     long_about = "A terminal ops console for Kubernetes, Docker, hosts and alerts.\n\n\
-        Today the console shows an estate loaded from a fixture file (--fixture) or the \
-        built-in demo estate (--demo). Live Kubernetes, Docker and Alertmanager sources \
-        and the simulated estate are being built; see the README."
+        It watches the Kubernetes contexts of your kubeconfig (--context, -n, -A) and the \
+        Docker Engines the docker CLI would use (--docker-host adds more). --demo runs it \
+        on a simulated estate with no cluster needed; --fixture shows a static estate \
+        from a file. Operations, alerts and runbooks: see the README for what exists."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<CommandLine>,
 
-    /// Run on the built-in demo estate (currently the embedded fixture estate).
+    /// Run on the simulated estate (`pilothouse sim`), started in-process on loopback
+    /// ports, through the same Kubernetes, Docker and Alertmanager sources as a real one.
     #[arg(long, conflicts_with = "fixture")]
     pub demo: bool,
+
+    /// The scenario `--demo` runs: default, incident-db, big, or a YAML file.
+    #[arg(
+        long,
+        value_name = "NAME|FILE",
+        requires = "demo",
+        default_value = "default"
+    )]
+    pub scenario: String,
 
     /// Fill the console from a fixture file describing an estate (YAML).
     #[arg(long, value_name = "FILE")]
@@ -46,9 +57,44 @@ pub struct Cli {
     #[arg(long)]
     pub mouse: bool,
 
+    /// Kubeconfig file (default: the files in KUBECONFIG, merged, or ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubernetes context to connect (default: the current one); repeatable, and all
+    /// given form one fleet. `:ctx` adds and switches contexts while running.
+    #[arg(long = "context", value_name = "NAME")]
+    pub contexts: Vec<String>,
+
+    /// Namespace scope (default: the context's namespace, else all). `:ns` changes it.
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAME",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Watch every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
     /// Watch this Docker Engine too (unix:///PATH or tcp://HOST:PORT); repeatable.
     #[arg(long = "docker-host", value_name = "URL")]
     pub docker_hosts: Vec<crate::sources::docker::EndpointUrl>,
+
+    /// Poll this Alertmanager (API v2) too; repeatable. Alerts of all are merged.
+    #[arg(long = "alertmanager", value_name = "URL", value_parser = parse_http_url)]
+    pub alertmanagers: Vec<reqwest::Url>,
+
+    /// Read host metrics (node_exporter's) from this Prometheus too; repeatable.
+    #[arg(long = "prometheus", value_name = "URL", value_parser = parse_http_url)]
+    pub prometheus: Vec<reqwest::Url>,
+
+    /// Probe this HTTP endpoint (a /health or /ready) every 15 s; repeatable. A failing
+    /// probe raises an alert.
+    #[arg(long = "probe", value_name = "URL", value_parser = parse_http_url)]
+    pub probes: Vec<reqwest::Url>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +136,7 @@ pub enum FileCheckCommand {
 
 /// `pilothouse sim`: the names are relied on by scripts and tests; keep them.
 #[derive(Debug, clap::Args)]
+#[command(after_help = crate::sim::scenario::builtin_help(100))]
 pub struct SimArgs {
     /// A built-in scenario (default, incident-db, big) or a scenario file.
     #[arg(long, default_value = "default")]
@@ -115,4 +162,9 @@ pub struct SimArgs {
     /// Written once every listener is up (contains the key=value lines).
     #[arg(long, value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
+}
+
+/// An `http://` or `https://` URL, for `--alertmanager`, `--prometheus` and `--probe`.
+fn parse_http_url(text: &str) -> Result<reqwest::Url, String> {
+    crate::sources::alertmanager::settings::parse_url(text)
 }

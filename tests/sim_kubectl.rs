@@ -392,6 +392,154 @@ fn logs_tail_and_follow() {
     );
 }
 
+/// The RFC 3339 timestamp that `--timestamps` puts first on a line.
+fn stamp_of(line: &str) -> jiff::Timestamp {
+    line.split_once(' ')
+        .and_then(|(t, _)| t.parse().ok())
+        .unwrap_or_else(|| panic!("no timestamp on {line:?}"))
+}
+
+#[test]
+fn logs_since_time_with_timestamps_and_follow() {
+    const POD: &str = "postgres-0";
+    let Some(sim) = start("default", 5.0) else {
+        return;
+    };
+    // Some history first, so that a since-time can fall inside it.
+    let all = {
+        let mut all = String::new();
+        wait_for("a few dozen log lines", || {
+            all = sim.ok(&["logs", POD, "--timestamps"]);
+            all.lines().count() >= 30
+        });
+        all
+    };
+    let lines: Vec<&str> = all.lines().collect();
+    // kubectl sends `--since-time` at whole seconds: take the next whole second after
+    // a line in the middle of the history.
+    let middle = stamp_of(lines[lines.len() / 2]);
+    let since = jiff::Timestamp::from_second(middle.as_second() + 1).expect("time");
+    let since_text = since.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let expected: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| stamp_of(l) >= since)
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < lines.len());
+    let arg = format!("--since-time={since_text}");
+    let got = sim.ok(&["logs", POD, "--timestamps", &arg]);
+    let got: Vec<&str> = got.lines().collect();
+    assert!(
+        got.iter().all(|l| stamp_of(l) >= since),
+        "every line at or after {since_text}: {got:?}"
+    );
+    // The same lines as the full log from there on (more may have come since).
+    let differ = got.iter().zip(&expected).position(|(a, b)| a != b);
+    assert!(
+        got.len() >= expected.len() && differ.is_none(),
+        "since {since_text}: {} lines, {} expected, first difference at {differ:?}: {:?} / {:?}",
+        got.len(),
+        expected.len(),
+        differ.map(|i| got[i]),
+        differ.map(|i| expected[i]),
+    );
+
+    // Following from the same time: the same start, then new lines as they come.
+    let (mut child, rx) = sim.spawn(&["logs", "-f", POD, "--timestamps", &arg]);
+    let first = wait_line(&rx, "the first line since", |_| true);
+    assert_eq!(first, expected[0]);
+    let last = stamp_of(got.last().expect("a line"));
+    let newer = wait_line(&rx, "a line newer than the history", |l| stamp_of(l) > last);
+    assert!(stamp_of(&newer) >= since);
+    let _ = child.kill();
+
+    // A since-time still to come: nothing before it, then lines from it on.
+    let ahead = last
+        .checked_add(jiff::SignedDuration::from_secs(4))
+        .expect("time")
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let ahead_at: jiff::Timestamp = ahead.parse().expect("time");
+    let arg = format!("--since-time={ahead}");
+    let (mut child, rx) = sim.spawn(&["logs", "-f", POD, "--timestamps", &arg]);
+    let first = wait_line(&rx, "a line after the since-time to come", |_| true);
+    assert!(stamp_of(&first) >= ahead_at, "{first} before {ahead}");
+    let _ = child.kill();
+}
+
+/// Every RFC 3339 timestamp in a JSON document, with where it was.
+fn timestamps(value: &Value, path: &str, out: &mut Vec<(String, jiff::Timestamp)>) {
+    match value {
+        Value::String(s) if s.len() >= 20 && s.as_bytes()[4] == b'-' && s.ends_with('Z') => {
+            if let Ok(t) = s.parse() {
+                out.push((path.to_string(), t));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                timestamps(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                timestamps(v, &format!("{path}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn timestamps_stay_behind_the_wall_clock_at_speed() {
+    let Some(sim) = start("default", 60.0) else {
+        return;
+    };
+    // New objects at speed: a replaced pod, a rollout, a Job, and events for them.
+    let victim = items(&sim.json(&["get", "pods", "-l", "app=api"]))[0]["metadata"]["name"]
+        .as_str()
+        .expect("name")
+        .to_string();
+    sim.ok(&["delete", "pod", &victim, "--wait=false"]);
+    sim.ok(&["rollout", "restart", "deploy/frontend"]);
+    sim.ok(&["create", "job", "now", "--from=cronjob/redis-backup"]);
+    // A few real seconds: several simulated minutes.
+    std::thread::sleep(Duration::from_secs(4));
+    let mut found = Vec::new();
+    for kind in [
+        "pods",
+        "events",
+        "replicasets",
+        "jobs",
+        "deployments",
+        "leases",
+    ] {
+        let list = sim.json(&["get", kind, "-A"]);
+        timestamps(&list, kind, &mut found);
+    }
+    timestamps(&sim.json(&["get", "nodes"]), "nodes", &mut found);
+    let wall = jiff::Timestamp::now();
+    assert!(found.len() > 100, "{} timestamps", found.len());
+    let ahead: Vec<_> = found.iter().filter(|(_, t)| *t > wall).collect();
+    assert!(
+        ahead.is_empty(),
+        "{} of {} timestamps after the wall clock {wall}, e.g. {:?}",
+        ahead.len(),
+        found.len(),
+        ahead.first()
+    );
+    // Ages kubectl computes itself (describe) and the server's tables both make sense.
+    let described = sim.ok(&["describe", "pods", "-l", "app=api"]);
+    assert!(!described.contains("<invalid>"), "{described}");
+    for kind in ["pods", "events", "jobs", "rs"] {
+        let table = sim.ok(&["get", kind]);
+        assert!(!table.contains("<invalid>"), "{table}");
+    }
+    // Simulated time did run at speed: the Job ran (it takes simulated seconds).
+    wait_for("the job to complete", || {
+        sim.json(&["get", "job", "now"])["status"]["succeeded"] == 1
+    });
+}
+
 #[test]
 fn create_job_from_cronjob_runs_it() {
     let Some(sim) = start("default", 60.0) else {
@@ -486,6 +634,42 @@ fn auth_can_i_as_admin_and_viewer() {
             .contains("postgres-0")
     );
     assert!(sim.ok(&["auth", "whoami"]).contains("sim-admin"));
+}
+
+#[test]
+fn the_viewer_may_not_read_nodes() {
+    let Some(sim) = start("default", 1.0) else {
+        return;
+    };
+    let viewer = ["--context", "sim-prod-viewer"];
+    let with = |args: &[&'static str]| [&viewer[..], args].concat();
+    let refused = sim.fails(&with(&["get", "nodes"]));
+    assert!(
+        refused.contains("Forbidden")
+            && refused.contains(
+                "nodes is forbidden: User \"sim-viewer\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"
+            ),
+        "{refused}"
+    );
+    let one = sim.fails(&with(&["get", "node", "prod-node-1"]));
+    assert!(one.contains("Forbidden"), "{one}");
+    let top = sim.fails(&with(&["top", "nodes"]));
+    assert!(top.contains("Forbidden"), "{top}");
+    let can = sim.run(&with(&["auth", "can-i", "list", "nodes"]));
+    assert_eq!(String::from_utf8_lossy(&can.stdout).trim(), "no");
+    let watch = sim.run(&with(&["auth", "can-i", "watch", "nodes"]));
+    assert_eq!(String::from_utf8_lossy(&watch.stdout).trim(), "no");
+    // What the viewer could read before, it still reads.
+    assert_eq!(
+        sim.ok(&with(&["auth", "can-i", "list", "pods"])).trim(),
+        "yes"
+    );
+    assert!(sim.ok(&with(&["get", "deploy"])).contains("api"));
+    assert!(sim.ok(&with(&["get", "ns"])).contains("shop"));
+    assert!(sim.ok(&with(&["top", "pods"])).contains("postgres-0"));
+    // The admin still reads nodes.
+    assert_eq!(sim.ok(&["auth", "can-i", "list", "nodes"]).trim(), "yes");
+    assert!(!items(&sim.json(&["get", "nodes"])).is_empty());
 }
 
 #[test]

@@ -364,3 +364,42 @@ fn a_panic_after_the_first_frame_leaves_a_cooked_terminal() {
     );
     assert_cooked_mode(&tmux);
 }
+
+/// The README's first command: `--demo` starts the simulated estate in-process and the
+/// console's real sources connect to it — contexts go live, pods and containers arrive,
+/// and a pod's logs stream in.
+#[test]
+fn the_demo_runs_the_console_on_the_live_simulated_estate() {
+    let Some(tmux) = Tmux::start(&[]) else {
+        return;
+    };
+    tmux.run_in_shell(&format!(
+        "{} --demo",
+        shell_quote(env!("CARGO_BIN_EXE_pilothouse"))
+    ));
+    tmux.wait_for("both simulated contexts live", |s| {
+        s.contains("k8s:sim-prod ● live") && s.contains("k8s:sim-staging ● live")
+    });
+    tmux.send_keys(&["3"]);
+    tmux.wait_for("pods of the shop namespace", |s| {
+        s.contains("frontend-") && s.contains("Running")
+    });
+    tmux.send_keys(&["5"]);
+    tmux.wait_for("the simulated Docker host's containers", |s| {
+        s.contains("compose project")
+    });
+    // A pod's logs: filter to one frontend pod, open its log pane, wait for lines.
+    tmux.send_keys(&["3", "/"]);
+    tmux.type_text("frontend");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the pods table filtered to frontend pods", |s| {
+        s.contains("frontend-") && !s.contains("coredns")
+    });
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("access log lines from the simulated frontend", |s| {
+        s.contains("HTTP/1.1")
+    });
+    tmux.send_keys(&["q"]);
+    tmux.wait_for_text(PROMPT);
+    assert_cooked_mode(&tmux);
+}

@@ -23,12 +23,33 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// The most source events applied before the screen gets a chance to redraw.
 const BURST: usize = 1024;
 
+/// The handles through which the app steers its sources. Each `set_interest` returns at
+/// once and wakes its source only when what is wanted changed.
+#[derive(Default)]
+pub struct SourceControls {
+    pub docker: Option<crate::sources::docker::DockerControl>,
+    pub kube: Option<crate::sources::kube::KubeControl>,
+}
+
+impl SourceControls {
+    /// Tell every source what is on screen: whose stats stream, which logs are followed,
+    /// which contexts and namespaces are watched.
+    pub fn tell(&self, app: &App) {
+        if let Some(docker) = &self.docker {
+            docker.set_interest(app.docker_interest());
+        }
+        if let Some(kube) = &self.kube {
+            kube.set_interest(app.kube_interest());
+        }
+    }
+}
+
 /// Run until the user quits. Sources send on `events`; the loop never blocks on them.
 pub async fn run(
     terminal: &mut Term,
     app: &mut App,
     mut events: mpsc::Receiver<SourceEvent>,
-    docker: Option<crate::sources::docker::DockerControl>,
+    controls: SourceControls,
 ) -> color_eyre::Result<()> {
     let mut input = EventStream::new();
     let mut batch = Vec::with_capacity(BURST);
@@ -51,11 +72,9 @@ pub async fn run(
             app.prepare_frame();
             draw(terminal, app)?;
             last_frame = Instant::now();
-            // Tell the Docker sources what is on screen: it decides whose stats stream and
-            // which logs are followed. Returns at once; wakes them only on a change.
-            if let Some(docker) = &docker {
-                docker.set_interest(app.docker_interest());
-            }
+            // Tell the sources what is on screen: it decides whose stats stream, which logs
+            // are followed, which contexts and namespaces are watched.
+            controls.tell(app);
             if app.test_panic {
                 panic!("PILOTHOUSE_TEST_PANIC: deliberate panic after the first frame");
             }

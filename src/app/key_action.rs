@@ -38,6 +38,8 @@ pub enum KeyAction {
     /// Enter: drill into the row (workload → pods, pod → logs, alert → its target).
     Open,
     OpenLogs,
+    /// Logs of the previous instance of the selected pod's containers (before a restart).
+    OpenPreviousLogs,
     OpenEvents,
     OpenOwner,
     // [logs]
@@ -49,6 +51,8 @@ pub enum KeyAction {
     Search,
     NextMatch,
     PrevMatch,
+    /// Write the pane's retained lines to a file in the data directory.
+    SaveLogs,
     // [dialog]
     Confirm,
     Cancel,
@@ -84,6 +88,7 @@ impl KeyAction {
         KeyAction::SortReverse,
         KeyAction::Open,
         KeyAction::OpenLogs,
+        KeyAction::OpenPreviousLogs,
         KeyAction::OpenEvents,
         KeyAction::OpenOwner,
         KeyAction::ToggleFollow,
@@ -94,6 +99,7 @@ impl KeyAction {
         KeyAction::Search,
         KeyAction::NextMatch,
         KeyAction::PrevMatch,
+        KeyAction::SaveLogs,
         KeyAction::Confirm,
         KeyAction::Cancel,
     ];

@@ -6,6 +6,32 @@ use crate::logs::LogPane;
 use crate::ui::logs_view::LogsView;
 use crate::ui::state::{PromptKind, ViewKind};
 
+/// Write the pane's lines to `<dir>/<title>-<time>.log`; returns the path and line count.
+fn save_pane(
+    pane: &LogPane,
+    store: &crate::logs::LogStore,
+    dir: &std::path::Path,
+) -> std::io::Result<(std::path::PathBuf, u64)> {
+    std::fs::create_dir_all(dir)?;
+    let name: String = pane
+        .title()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S");
+    let path = dir.join(format!("{name}-{stamp}.log"));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let lines = pane.save(store, &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    Ok((path, lines))
+}
+
 /// Lines filtered or searched per loop turn: small enough that a keystroke waits at most a
 /// few milliseconds, large enough that 1M lines take well under a second.
 const WORK_BUDGET_LINES: usize = 50_000;
@@ -21,11 +47,46 @@ impl App {
         let Some((title, streams)) = self.streams_for_selection() else {
             return;
         };
-        if streams.is_empty() {
+        // A workload's pane follows its pods as they come and go, so it may start empty.
+        let subject = (self.ui.view == ViewKind::Workloads)
+            .then(|| self.selected(ViewKind::Workloads))
+            .flatten()
+            .and_then(|i| self.fleet.workloads.get_index(i as usize))
+            .map(|w| super::kube_glue::LogSubject::Workload(w.id.clone()));
+        if streams.is_empty() && subject.is_none() {
             self.set_status(format!("{title}: no containers to show logs of"), true);
             return;
         }
         self.log_pane = Some(LogPane::new(title, streams));
+        self.log_subject = subject;
+        self.go(ViewKind::Logs);
+    }
+
+    /// `p` on a pod: the logs its containers wrote before their last restart (why did it
+    /// crash?), as kubectl's `logs --previous`.
+    pub(super) fn open_previous_logs_for_selection(&mut self) {
+        if self.ui.view != ViewKind::Pods {
+            self.set_status("previous logs: select a pod", true);
+            return;
+        }
+        let Some(pod) = self
+            .selected(ViewKind::Pods)
+            .and_then(|i| self.fleet.pods.get_index(i as usize))
+        else {
+            return;
+        };
+        let streams: Vec<_> = super::navigate::pod_streams(pod)
+            .into_iter()
+            .map(|mut s| {
+                if let crate::logs::StreamKey::Kube { previous, .. } = &mut s {
+                    *previous = true;
+                }
+                s
+            })
+            .collect();
+        let title = format!("pod {}/{} (previous)", pod.id.namespace, pod.id.name);
+        self.log_pane = Some(LogPane::new(title, streams));
+        self.log_subject = None;
         self.go(ViewKind::Logs);
     }
 
@@ -86,6 +147,15 @@ impl App {
                 pane.clear_search();
             }
             KeyAction::Search => self.ui.prompt = Some(new_prompt(PromptKind::Search, "")),
+            KeyAction::SaveLogs => {
+                let result = save_pane(pane, store, &self.save_dir);
+                match result {
+                    Ok((path, lines)) => {
+                        self.set_status(format!("saved {lines} lines to {}", path.display()), false)
+                    }
+                    Err(e) => self.set_status(format!("could not save the lines: {e}"), true),
+                }
+            }
             KeyAction::NextMatch => pane.search_older(store, rows),
             KeyAction::PrevMatch => pane.search_newer(store, rows),
             _ => return false,

@@ -1,9 +1,11 @@
 //! The application: state, actions and the event loop.
 
 pub mod action;
+pub mod alerts_glue;
 mod docker_glue;
 pub mod event_loop;
 pub mod key_action;
+pub mod kube_glue;
 mod logs;
 mod navigate;
 pub mod palette;

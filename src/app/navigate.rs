@@ -12,14 +12,14 @@ impl App {
         match self.ui.view {
             ViewKind::Workloads => self.open_pods_of_selected_workload(),
             ViewKind::Pods | ViewKind::Containers => self.open_logs_for_selection(),
-            ViewKind::Alerts => self.open_alert_target(),
+            ViewKind::Alerts => self.open_alert_context(),
             ViewKind::Events => self.open_event_object(),
             ViewKind::Nodes => self.open_pods_on_selected_node(),
             ViewKind::Overview | ViewKind::Logs => {}
         }
     }
 
-    fn selected(&self, view: ViewKind) -> Option<u32> {
+    pub(super) fn selected(&self, view: ViewKind) -> Option<u32> {
         self.ui.table(view).selected_item()
     }
 
@@ -50,28 +50,6 @@ impl App {
         if let Some(node) = self.fleet.nodes.get_index(item as usize) {
             let filter = node.name.clone();
             self.go_filtered(ViewKind::Pods, filter);
-        }
-    }
-
-    fn open_alert_target(&mut self) {
-        let Some(a) = self
-            .selected(ViewKind::Alerts)
-            .and_then(|i| self.fleet.alerts.get_index(i as usize))
-        else {
-            return;
-        };
-        let labels = a.labels.clone();
-        if let Some(pod) = labels.get("pod") {
-            self.go_filtered(ViewKind::Pods, pod.clone());
-        } else if let Some(deploy) = labels.get("deployment") {
-            self.go_filtered(ViewKind::Workloads, deploy.clone());
-        } else if let Some(node) = labels.get("node") {
-            self.go_filtered(ViewKind::Nodes, node.clone());
-        } else if let Some(instance) = labels.get("instance") {
-            // node_exporter instances are `host:port`; hosts are named either way.
-            self.go_filtered(ViewKind::Nodes, instance.clone());
-        } else if let Some(container) = labels.get("container") {
-            self.go_filtered(ViewKind::Containers, container.clone());
         }
     }
 
@@ -112,18 +90,25 @@ impl App {
         }
     }
 
+    /// `o`: a pod's Deployment/StatefulSet/DaemonSet/Job, a Job's CronJob.
     pub(super) fn open_owner_of_selection(&mut self) {
-        if self.ui.view != ViewKind::Pods {
-            return;
-        }
-        let Some(owner) = self
-            .selected(ViewKind::Pods)
-            .and_then(|i| self.fleet.pods.get_index(i as usize))
-            .and_then(|p| p.owner.clone())
-        else {
-            return;
+        let owner = match self.ui.view {
+            ViewKind::Pods => self
+                .selected(ViewKind::Pods)
+                .and_then(|i| self.fleet.pods.get_index(i as usize))
+                .and_then(|p| Some((p.id.namespace.clone(), p.owner.clone()?))),
+            ViewKind::Workloads => self
+                .selected(ViewKind::Workloads)
+                .and_then(|i| self.fleet.workloads.get_index(i as usize))
+                .and_then(|w| Some((w.id.namespace.clone(), w.owner.clone()?))),
+            _ => None,
         };
-        self.go_filtered(ViewKind::Workloads, owner.name);
+        match owner {
+            Some((namespace, owner)) => {
+                self.go_filtered(ViewKind::Workloads, format!("{namespace} {}", owner.name));
+            }
+            None => self.set_status("no owner to go to", false),
+        }
     }
 
     /// The log streams behind the selected row, with a title for the pane.
@@ -187,7 +172,7 @@ impl App {
     }
 }
 
-fn pod_streams(p: &crate::model::Pod) -> Vec<StreamKey> {
+pub(super) fn pod_streams(p: &crate::model::Pod) -> Vec<StreamKey> {
     p.containers
         .iter()
         .map(|c| StreamKey::Kube {
@@ -195,6 +180,7 @@ fn pod_streams(p: &crate::model::Pod) -> Vec<StreamKey> {
             namespace: p.id.namespace.clone(),
             pod: p.id.name.clone(),
             container: c.name.clone(),
+            previous: false,
         })
         .collect()
 }

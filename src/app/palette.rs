@@ -14,6 +14,10 @@ pub enum Command {
     Namespace(Option<String>),
     /// `:ctx NAME`, `:ctx all` (None).
     Context(Option<String>),
+    /// `:tail N`, `:tail all` (None): lines asked for when a log stream is first followed.
+    Tail(Option<i64>),
+    /// `:since 10m`, `:since all` (None): how far back a newly followed log stream starts.
+    Since(Option<i64>),
     Help,
     Quit,
 }
@@ -24,6 +28,25 @@ pub enum PaletteError {
     Unknown(String),
     #[error("`:{0}` needs a name, or `all`")]
     MissingArgument(&'static str),
+    #[error("`{0}` is not a {1} (e.g. {2}, or `all`)")]
+    BadValue(String, &'static str, &'static str),
+}
+
+/// `30s`, `10m`, `2h`, `1d` (or plain seconds) as seconds.
+fn seconds(text: &str) -> Option<i64> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (n, unit) = text.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return None,
+    };
+    Some(n * scale)
 }
 
 pub fn parse(input: &str) -> Result<Command, PaletteError> {
@@ -39,6 +62,22 @@ pub fn parse(input: &str) -> Result<Command, PaletteError> {
         "ns" | "namespace" => match arg {
             Some(a) => Ok(Command::Namespace(scope(Some(a)))),
             None => Err(PaletteError::MissingArgument("ns")),
+        },
+        "tail" => match arg {
+            None | Some("all") => Ok(Command::Tail(None)),
+            Some(a) => a
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|n| Command::Tail(Some(n)))
+                .ok_or_else(|| PaletteError::BadValue(a.into(), "line count", "`:tail 500`")),
+        },
+        "since" => match arg {
+            None | Some("all") => Ok(Command::Since(None)),
+            Some(a) => seconds(a)
+                .filter(|n| *n > 0)
+                .map(|n| Command::Since(Some(n)))
+                .ok_or_else(|| PaletteError::BadValue(a.into(), "duration", "`:since 15m`")),
         },
         "ctx" | "context" => match arg {
             Some(a) => Ok(Command::Context(scope(Some(a)))),
@@ -63,11 +102,13 @@ pub struct Suggestion {
 pub fn suggestions(input: &str, fleet: &Fleet) -> Vec<Suggestion> {
     let input = input.trim_start();
     if let Some(rest) = input.strip_prefix("ns ") {
+        // The namespaces the sources listed, and any a workload is in (fixtures list none).
         let mut names: Vec<&str> = fleet
-            .workloads
+            .namespaces
             .values()
-            .map(|w| w.id.namespace.as_str())
-            .chain(fleet.pods.values().map(|p| p.id.namespace.as_str()))
+            .flatten()
+            .map(String::as_str)
+            .chain(fleet.workloads.values().map(|w| w.id.namespace.as_str()))
             .collect();
         names.push("all");
         names.sort_unstable();
@@ -82,11 +123,17 @@ pub fn suggestions(input: &str, fleet: &Fleet) -> Vec<Suggestion> {
             .collect();
     }
     if let Some(rest) = input.strip_prefix("ctx ") {
-        return fleet
+        let mut names: Vec<&str> = fleet
             .contexts
             .keys()
+            .chain(&fleet.available_contexts)
             .map(String::as_str)
             .chain(["all"])
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        return names
+            .into_iter()
             .filter(|n| n.starts_with(rest.trim()))
             .map(|n| Suggestion {
                 command: format!("ctx {n}"),
@@ -102,6 +149,14 @@ pub fn suggestions(input: &str, fleet: &Fleet) -> Vec<Suggestion> {
                 description: format!("go to {}", v.title()),
             })
         })
+        .chain(
+            super::alerts_glue::ALERT_COMMANDS
+                .iter()
+                .map(|(command, what)| Suggestion {
+                    command: (*command).to_string(),
+                    description: (*what).to_string(),
+                }),
+        )
         .chain([
             Suggestion {
                 command: "ns ".into(),
@@ -109,7 +164,15 @@ pub fn suggestions(input: &str, fleet: &Fleet) -> Vec<Suggestion> {
             },
             Suggestion {
                 command: "ctx ".into(),
-                description: "set context scope".into(),
+                description: "set context scope (+NAME adds, -NAME drops)".into(),
+            },
+            Suggestion {
+                command: "tail ".into(),
+                description: "lines a new log stream starts with".into(),
+            },
+            Suggestion {
+                command: "since ".into(),
+                description: "how far back a new log stream starts".into(),
             },
             Suggestion {
                 command: "help".into(),
@@ -147,6 +210,18 @@ mod tests {
         assert_eq!(parse("ns all"), Ok(Command::Namespace(None)));
         assert_eq!(parse("ctx prod"), Ok(Command::Context(Some("prod".into()))));
         assert_eq!(parse("ns"), Err(PaletteError::MissingArgument("ns")));
+        assert_eq!(parse("tail 500"), Ok(Command::Tail(Some(500))));
+        assert_eq!(parse("tail all"), Ok(Command::Tail(None)));
+        assert!(matches!(
+            parse("tail lots"),
+            Err(PaletteError::BadValue(..))
+        ));
+        assert_eq!(parse("since 15m"), Ok(Command::Since(Some(900))));
+        assert_eq!(parse("since 2h"), Ok(Command::Since(Some(7200))));
+        assert!(matches!(
+            parse("since soon"),
+            Err(PaletteError::BadValue(..))
+        ));
         assert!(matches!(parse("frobnicate"), Err(PaletteError::Unknown(_))));
     }
 

@@ -40,6 +40,16 @@ pub struct App {
     /// Terminal size, for paging and mouse hit-testing.
     pub size: (u16, u16),
     pub(super) dirty: bool,
+    /// Silences, new-since-last-look marks and the jump from an alert (issue 6).
+    pub alerts: super::alerts_glue::AlertsGlue,
+    /// The kubeconfig's contexts and which are connected.
+    pub kube: super::kube_glue::KubeContexts,
+    /// What the open log pane follows, when that can gain streams (a workload's pods).
+    pub(super) log_subject: Option<super::kube_glue::LogSubject>,
+    /// Where newly followed Kubernetes log streams start (tail size, since).
+    pub log_request: crate::sources::kube::LogRequest,
+    /// Where `S` in the log view saves lines (the data directory's `saved-logs`).
+    pub save_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -69,6 +79,11 @@ impl App {
             pending_keys: Vec::new(),
             size: (80, 24),
             dirty: true,
+            alerts: Default::default(),
+            kube: Default::default(),
+            log_subject: None,
+            log_request: super::kube_glue::default_log_request(),
+            save_dir: std::env::temp_dir().join("pilothouse-saved-logs"),
         }
     }
 
@@ -79,6 +94,8 @@ impl App {
 
     /// Bring cached row orders up to date and clear the dirty flag; call before drawing.
     pub fn prepare_frame(&mut self) {
+        self.prepare_alerts_frame();
+        self.refresh_log_subject();
         self.dirty = false;
         if let Some(spec) = table_spec(self.ui.view) {
             let scope = self.ui.scope.clone();
@@ -164,6 +181,9 @@ impl App {
                 .contains(crossterm::event::KeyModifiers::CONTROL)
         {
             self.should_quit = true;
+            return;
+        }
+        if self.alerts_confirm_key(key) {
             return;
         }
         if self.ui.prompt.is_some() {
@@ -300,6 +320,9 @@ impl App {
     }
 
     pub fn run_command(&mut self, line: &str) {
+        if self.run_alert_command(line) {
+            return;
+        }
         match palette::parse(line) {
             Ok(Command::Go(view)) => self.go(view),
             Ok(Command::Namespace(ns)) => {
@@ -309,18 +332,40 @@ impl App {
                 );
                 self.ui.scope.namespace = ns;
             }
-            Ok(Command::Context(ctx)) => {
-                if let Some(name) = &ctx
-                    && !self.fleet.contexts.contains_key(name)
-                {
-                    self.set_status(format!("no context named `{name}`"), true);
-                    return;
+            Ok(Command::Context(None)) => {
+                self.set_status("context scope: all", false);
+                self.ui.scope.context = None;
+            }
+            Ok(Command::Context(Some(name))) => {
+                let (done, message) = if let Some(added) = name.strip_prefix('+') {
+                    (
+                        self.add_context(added),
+                        format!("connecting context {added}"),
+                    )
+                } else if let Some(dropped) = name.strip_prefix('-') {
+                    (
+                        self.drop_context(dropped),
+                        format!("disconnected context {dropped}"),
+                    )
+                } else {
+                    (self.switch_context(&name), format!("context scope: {name}"))
+                };
+                if done {
+                    self.set_status(message, false);
+                } else {
+                    let bare = name.trim_start_matches(['+', '-']);
+                    self.set_status(format!("no context named `{bare}`"), true);
                 }
-                self.set_status(
-                    format!("context scope: {}", ctx.as_deref().unwrap_or("all")),
-                    false,
-                );
-                self.ui.scope.context = ctx;
+            }
+            Ok(Command::Tail(lines)) => {
+                self.log_request.tail_lines = lines;
+                let what = lines.map_or("all lines".to_string(), |n| format!("last {n} lines"));
+                self.set_status(format!("logs opened from now start with the {what}"), false);
+            }
+            Ok(Command::Since(seconds)) => {
+                self.log_request.since_seconds = seconds;
+                let what = seconds.map_or("all retained".to_string(), |s| format!("the last {s}s"));
+                self.set_status(format!("logs opened from now start from {what}"), false);
             }
             Ok(Command::Help) => self.ui.overlay = Some(Overlay::Help { scroll: 0 }),
             Ok(Command::Quit) => self.should_quit = true,
@@ -400,6 +445,7 @@ impl App {
             K::SortNext | K::SortPrev | K::SortReverse => self.sort(action),
             K::Open => self.open_selected(),
             K::OpenLogs => self.open_logs_for_selection(),
+            K::OpenPreviousLogs => self.open_previous_logs_for_selection(),
             K::OpenEvents => self.open_events_for_selection(),
             K::OpenOwner => self.open_owner_of_selection(),
             K::ToggleFollow
@@ -410,6 +456,7 @@ impl App {
             | K::Search
             | K::NextMatch
             | K::PrevMatch
+            | K::SaveLogs
             | K::Confirm => {}
         }
     }

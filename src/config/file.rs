@@ -13,9 +13,31 @@
 //! [contexts."prod*"]
 //! environment = "prod"              # dev, test, staging, prod, unknown
 //!
-//! [docker]
+//! [docker]                          # all keys: sources::docker::settings
 //! hosts = ["tcp://build-1:2375", "unix:///run/user/1000/podman/podman.sock"]
 //! local = true                      # also the engine the docker CLI would use
+//! stats_streams = 1                 # per host; sample_every = "4s", log_file = "auto"
+//!
+//! [alertmanager]
+//! urls = ["http://am-1:9093", "http://am-2:9093"]
+//! interval = "10s"
+//!
+//! [prometheus]
+//! urls = ["http://prometheus:9090"]
+//! interval = "15s"
+//!
+//! [[probes]]
+//! url = "http://api:8000/health"
+//! interval = "15s"
+//! timeout = "5s"
+//! expect_status = [200]
+//!
+//! [rules]
+//! reserve_percent = 25
+//! [rules.cpu]
+//! percent = 80
+//! for = "5m"
+//! severity = "warning"
 //! ```
 //!
 //! Every table denies unknown keys, so a typo is reported with its line and column rather
@@ -32,7 +54,11 @@ use super::keymap::DEFAULT_KEYMAP;
 use super::problem::{ConfigProblem, Place};
 use super::theme::DEFAULT_THEME;
 use crate::model::Environment;
-use crate::sources::docker::EndpointUrl;
+use crate::sources::alertmanager::settings::{
+    AlertmanagerConfig, AlertmanagerFile, ProbeConfig, ProbeFile, PrometheusConfig, PrometheusFile,
+    RulesConfig, RulesFile,
+};
+use crate::sources::docker::settings::DockerFile;
 
 /// The default log memory budget (DESIGN §4).
 pub const DEFAULT_LOG_BUDGET_MIB: u64 = 256;
@@ -56,6 +82,14 @@ pub struct Config {
     /// Per-context settings, keyed by a context glob (`"prod*"`).
     pub contexts: BTreeMap<String, ContextConfig>,
     pub docker: DockerConfig,
+    /// `[alertmanager]`: Alertmanagers to poll (`--alertmanager` adds more).
+    pub alertmanager: AlertmanagerConfig,
+    /// `[prometheus]`: Prometheus servers with node_exporter metrics (`--prometheus`).
+    pub prometheus: PrometheusConfig,
+    /// `[[probes]]`: HTTP health probes (`--probe` adds more).
+    pub probes: Vec<ProbeConfig>,
+    /// `[rules]`: the built-in threshold rules.
+    pub rules: RulesConfig,
     /// Where `theme` and `keymap` were written, to place problems about them.
     theme_at: Option<Place>,
     keymap_at: Option<Place>,
@@ -68,24 +102,8 @@ pub struct LogsConfig {
     pub budget_mib: u64,
 }
 
-/// `[docker]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DockerConfig {
-    /// Engines to watch besides the local one (`--docker-host` adds more).
-    pub hosts: Vec<EndpointUrl>,
-    /// Also watch the engine the docker CLI would use (`DOCKER_HOST`, the current docker
-    /// context, the local socket, or rootless Podman's socket).
-    pub local: bool,
-}
-
-impl Default for DockerConfig {
-    fn default() -> DockerConfig {
-        DockerConfig {
-            hosts: Vec::new(),
-            local: true,
-        }
-    }
-}
+/// `[docker]`: its keys and their meaning are in `sources::docker::settings`.
+pub use crate::sources::docker::settings::DockerConfig;
 
 /// `[contexts."GLOB"]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -108,6 +126,10 @@ impl Default for Config {
             },
             contexts: BTreeMap::new(),
             docker: DockerConfig::default(),
+            alertmanager: AlertmanagerConfig::default(),
+            prometheus: PrometheusConfig::default(),
+            probes: Vec::new(),
+            rules: RulesConfig::default(),
             theme_at: None,
             keymap_at: None,
         }
@@ -127,14 +149,11 @@ struct ConfigFile {
     #[serde(default)]
     contexts: BTreeMap<String, ContextConfig>,
     docker: Option<DockerFile>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DockerFile {
+    alertmanager: Option<AlertmanagerFile>,
+    prometheus: Option<PrometheusFile>,
     #[serde(default)]
-    hosts: Vec<Spanned<String>>,
-    local: Option<bool>,
+    probes: Vec<ProbeFile>,
+    rules: Option<RulesFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,16 +203,28 @@ impl Config {
         config.protected = file.protected.unwrap_or_default();
         config.contexts = file.contexts;
         if let Some(docker) = file.docker {
-            config.docker.local = docker.local.unwrap_or(true);
-            for host in docker.hosts {
-                match EndpointUrl::parse(host.get_ref()) {
-                    Ok(url) => config.docker.hosts.push(url),
-                    Err(error) => {
-                        let problem = ConfigProblem::at_span(path, text, host.span(), error.reason);
-                        return Config::broken(vec![problem], path);
-                    }
-                }
+            match docker.resolve(path, text) {
+                Ok(docker) => config.docker = docker,
+                Err(problem) => return Config::broken(vec![problem], path),
             }
+        }
+        let sections = (|| {
+            if let Some(am) = file.alertmanager {
+                config.alertmanager = am.resolve(path, text)?;
+            }
+            if let Some(prometheus) = file.prometheus {
+                config.prometheus = prometheus.resolve(path, text)?;
+            }
+            for probe in file.probes {
+                config.probes.push(probe.resolve(path, text)?);
+            }
+            if let Some(rules) = file.rules {
+                config.rules = rules.resolve(path, text)?;
+            }
+            Ok::<(), ConfigProblem>(())
+        })();
+        if let Err(problem) = sections {
+            return Config::broken(vec![problem], path);
         }
         if let Some(budget) = file.logs.and_then(|logs| logs.budget_mib) {
             if *budget.get_ref() == 0 {
@@ -273,6 +304,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::docker::EndpointUrl;
 
     fn parse(text: &str) -> (Config, Vec<ConfigProblem>) {
         Config::parse(text, Path::new("config.toml"))
@@ -350,6 +382,39 @@ mod tests {
             "{}",
             problems[0]
         );
+    }
+
+    #[test]
+    fn alert_and_host_sections_are_read_and_mistakes_placed() {
+        let (config, problems) = parse(
+            "[alertmanager]\nurls = [\"http://am-1:9093\"]\ninterval = \"30s\"\n\
+             [prometheus]\nurls = [\"http://prom:9090\"]\n\
+             [prometheus.queries]\nload1 = \"node_load1{job='node'}\"\n\
+             [[probes]]\nurl = \"http://api:8000/health\"\nexpect_status = [200, 204]\n\
+             [rules]\nreserve_percent = 20\n[rules.cpu]\npercent = 90\nfor = \"10m\"\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(config.alertmanager.urls[0].as_str(), "http://am-1:9093/");
+        assert_eq!(config.alertmanager.interval.as_secs(), 30);
+        assert_eq!(config.prometheus.queries.load1, "node_load1{job='node'}");
+        assert_eq!(
+            config.prometheus.queries.cpu,
+            crate::sources::alertmanager::settings::HostQueries::default().cpu
+        );
+        assert_eq!(config.probes[0].name, "api:8000/health");
+        assert_eq!(config.rules.cpu.percent.0, 90.0);
+        assert_eq!(config.rules.cpu.hold.as_secs(), 600);
+        assert_eq!(
+            config.rules.memory.percent.0, 85.0,
+            "untouched rules keep the defaults"
+        );
+        assert_eq!(config.rules.reserve_percent.0, 20.0);
+
+        let (config, problems) = parse("[rules.disk]\nfor = \"soon\"\n");
+        assert!(config.read_only);
+        assert_eq!((problems[0].line, problems[0].column), (2, 7));
+        let (_, problems) = parse("[alertmanager]\nurls = [\"am-1:9093\"]\n");
+        assert_eq!((problems[0].line, problems[0].column), (2, 9));
     }
 
     #[test]

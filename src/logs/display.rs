@@ -138,6 +138,15 @@ pub fn wrap_rows(
     rows
 }
 
+/// A label of a previous instance's log says so.
+fn previous_mark(label: String, previous: bool) -> String {
+    if previous {
+        format!("{label}~prev")
+    } else {
+        label
+    }
+}
+
 /// Short labels telling apart the streams of one pane, in the same order: the part of
 /// the identity that differs (container, pod, `pod/container`, or a Docker id's first 12
 /// characters), at most `max_width` characters.
@@ -155,9 +164,20 @@ pub fn stream_labels(streams: &[StreamKey], max_width: usize) -> Vec<String> {
         .iter()
         .map(|key| {
             let label = match key {
-                StreamKey::Kube { container, .. } if one_pod => container.clone(),
-                StreamKey::Kube { pod, .. } if one_container => pod.clone(),
-                StreamKey::Kube { pod, container, .. } => format!("{pod}/{container}"),
+                StreamKey::Kube {
+                    container,
+                    previous,
+                    ..
+                } if one_pod => previous_mark(container.clone(), *previous),
+                StreamKey::Kube { pod, previous, .. } if one_container => {
+                    previous_mark(pod.clone(), *previous)
+                }
+                StreamKey::Kube {
+                    pod,
+                    container,
+                    previous,
+                    ..
+                } => previous_mark(format!("{pod}/{container}"), *previous),
                 StreamKey::Docker { id, .. } => id.chars().take(12).collect(),
             };
             truncate_label(&label, max_width)
@@ -275,6 +295,7 @@ mod tests {
             namespace: "n".into(),
             pod: pod.into(),
             container: container.into(),
+            previous: false,
         };
         assert_eq!(
             stream_labels(&[kube("web-1", "app"), kube("web-1", "proxy")], 20),

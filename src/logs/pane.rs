@@ -323,6 +323,42 @@ impl LogPane {
 
     // ---- incremental work --------------------------------------------------------
 
+    /// Write every retained line of the pane's streams to `out`, oldest first, as
+    /// `label timestamp text` (the label only when the pane merges several streams).
+    /// Returns the number of lines written.
+    pub fn save(&self, store: &LogStore, out: &mut dyn std::io::Write) -> std::io::Result<u64> {
+        let labels = super::display::stream_labels(&self.streams, 40);
+        let label_of: std::collections::HashMap<_, _> = self
+            .streams
+            .iter()
+            .zip(&labels)
+            .filter_map(|(key, label)| Some((store.stream_id(key)?, label.as_str())))
+            .collect();
+        let lines = PaneLines::all(store, &self.streams);
+        let mut written = 0;
+        let mut batch: Vec<LineId> = lines.first().into_iter().collect();
+        while let Some(last) = batch.last().copied() {
+            for id in &batch {
+                let Some(line) = store.line(*id) else {
+                    continue;
+                };
+                if self.streams.len() > 1
+                    && let Some(label) = label_of.get(&id.stream)
+                {
+                    write!(out, "{label} ")?;
+                }
+                if let Some(t) = line.timestamp() {
+                    write!(out, "{t} ")?;
+                }
+                // The text without its colors: a saved file is for grep, not a terminal.
+                writeln!(out, "{}", line.text_str())?;
+                written += 1;
+            }
+            batch = lines.after(last.seq, 4096);
+        }
+        Ok(written)
+    }
+
     /// Whether filtering or searching has work left as of the last [`Self::do_work`]
     /// (or has not started). Lines ingested since are not counted: after ingesting,
     /// call `do_work` once regardless, so new lines are filtered as they arrive.

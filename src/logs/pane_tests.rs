@@ -294,3 +294,35 @@ fn toggles() {
     assert_eq!(pane.title(), "a");
     assert_eq!(pane.streams(), &[docker("a")]);
 }
+
+#[test]
+fn save_writes_every_retained_line_of_the_pane_in_order_with_labels() {
+    // 10,000 lines over two streams plus a third the pane does not show; a small budget
+    // evicts the oldest, so what is saved is exactly what is retained.
+    let mut store = LogStore::new(200 * (LINE_CHARGE_BYTES + 8));
+    for i in 0..10_000 {
+        add(&mut store, ["a", "b", "other"][i % 3], &format!("line {i}"));
+    }
+    let pane = LogPane::new("web", vec![docker("a"), docker("b")]);
+    let mut out = Vec::new();
+    let written = pane.save(&store, &mut out).expect("write to memory");
+    let text = String::from_utf8(out).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() as u64, written);
+    assert!(
+        written > 50 && written < 200,
+        "{written} retained lines of a and b"
+    );
+    // In arrival order, each labelled with its stream, none from the other stream.
+    let numbers: Vec<usize> = lines
+        .iter()
+        .map(|l| {
+            let (label, rest) = l.split_once(' ').expect("label");
+            assert!(label == "a" || label == "b", "{l}");
+            rest.trim_start_matches("line ").parse().expect("number")
+        })
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]));
+    assert!(numbers.iter().all(|n| n % 3 != 2));
+    assert_eq!(*numbers.last().expect("one"), 9_999);
+}

@@ -21,6 +21,9 @@ pub enum StreamKey {
         pod: String,
         /// The container's name within the pod.
         container: String,
+        /// The log of the container's previous instance (before its last restart), which
+        /// is a finished stream of its own rather than part of the current one.
+        previous: bool,
     },
     /// One Docker container.
     Docker {

@@ -96,4 +96,104 @@ impl Alert {
             .or_else(|| self.annotations.get("description"))
             .map_or("", String::as_str)
     }
+
+    /// The runbook its annotations point at, if any.
+    pub fn runbook_url(&self) -> Option<&str> {
+        self.annotations
+            .get("runbook_url")
+            .or_else(|| self.annotations.get("runbook"))
+            .map(String::as_str)
+    }
+
+    /// What the alerts view groups by: severity, then name, so critical groups come first.
+    pub fn group_key(&self) -> (Severity, &str) {
+        (self.severity(), self.name())
+    }
+}
+
+/// The source name of alerts that pilothouse raises itself (built-in rules, probes).
+pub const PILOTHOUSE_SOURCE: &str = "pilothouse";
+
+/// One label matcher of a silence, as Alertmanager's API v2 writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    #[serde(default)]
+    pub is_regex: bool,
+    /// `false` for `!=` and `!~`; absent in old Alertmanagers, where it means equal.
+    #[serde(default = "yes")]
+    pub is_equal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Matcher {
+    /// `name="value"`, exactly.
+    pub fn equal(name: impl Into<String>, value: impl Into<String>) -> Matcher {
+        Matcher {
+            name: name.into(),
+            value: value.into(),
+            is_regex: false,
+            is_equal: true,
+        }
+    }
+
+    /// As amtool writes it: `name="value"`, `name=~"re"`, `name!="value"`.
+    pub fn render(&self) -> String {
+        let op = match (self.is_equal, self.is_regex) {
+            (true, false) => "=",
+            (false, false) => "!=",
+            (true, true) => "=~",
+            (false, true) => "!~",
+        };
+        format!("{}{op}{:?}", self.name, self.value)
+    }
+}
+
+/// Where a silence is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SilenceState {
+    Active,
+    Pending,
+    Expired,
+}
+
+impl SilenceState {
+    pub fn label(self) -> &'static str {
+        match self {
+            SilenceState::Active => "active",
+            SilenceState::Pending => "pending",
+            SilenceState::Expired => "expired",
+        }
+    }
+}
+
+/// A silence in an Alertmanager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Silence {
+    /// The Alertmanager that holds it (the same name as [`AlertId::source`]).
+    pub source: String,
+    pub id: String,
+    pub matchers: Vec<Matcher>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub created_by: String,
+    pub comment: String,
+    pub state: SilenceState,
+}
+
+impl Silence {
+    /// `alice: deploy window`, for the alerts view's SILENCED BY column.
+    pub fn who_and_why(&self) -> String {
+        if self.comment.is_empty() {
+            self.created_by.clone()
+        } else {
+            format!("{}: {}", self.created_by, self.comment)
+        }
+    }
 }

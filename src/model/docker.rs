@@ -1,6 +1,6 @@
 //! Docker containers, keyed by (docker host, container id).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,43 @@ pub enum HealthCheck {
     Unhealthy,
 }
 
+/// Samples of CPU and memory history a container keeps for its sparklines: a minute of a
+/// streamed container's samples, longer for one sampled sparsely.
+pub const CONTAINER_HISTORY: usize = 60;
+
+/// Network and block I/O in bytes per second, between a container's latest two stats
+/// samples. `None` when unknown: a single sample gives no rate, a container without a
+/// network (`--network none`) has no network figures at all, and some kernels account no
+/// block I/O. Never a zero that means "no data".
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IoRates {
+    /// Received over every network interface of the container.
+    pub net_rx: Option<f64>,
+    /// Sent over every network interface of the container.
+    pub net_tx: Option<f64>,
+    pub block_read: Option<f64>,
+    pub block_write: Option<f64>,
+}
+
+/// Recent usage samples, oldest first, each at most [`CONTAINER_HISTORY`] long.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageHistory {
+    /// CPU % as the CPU column shows it (100 = one CPU busy).
+    pub cpu_percent: VecDeque<f32>,
+    /// Memory in use, bytes.
+    pub memory_bytes: VecDeque<u64>,
+}
+
+impl UsageHistory {
+    /// Add a sample to a history, dropping the oldest past [`CONTAINER_HISTORY`].
+    pub fn push<T>(history: &mut VecDeque<T>, value: T) {
+        if history.len() >= CONTAINER_HISTORY {
+            history.pop_front();
+        }
+        history.push_back(value);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DockerContainer {
     pub id: ContainerId,
@@ -80,6 +117,10 @@ pub struct DockerContainer {
     pub cpu_percent: Option<f64>,
     pub memory_usage_bytes: Option<u64>,
     pub memory_limit_bytes: Option<u64>,
+    /// Network and block I/O rates from the latest two samples.
+    pub io: IoRates,
+    /// Recent CPU and memory samples, for sparklines.
+    pub history: UsageHistory,
 }
 
 impl DockerContainer {

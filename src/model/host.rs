@@ -49,6 +49,13 @@ pub struct HostSample {
     pub disks: Vec<Disk>,
     pub net_rx_bytes_per_s: f64,
     pub net_tx_bytes_per_s: f64,
+    /// 0..=100 per core, in core order; empty when the source does not say.
+    pub cpu_per_core: Vec<f64>,
+    pub load5: f64,
+    pub load15: f64,
+    /// The spare capacity to keep (the ops manual's "keep 20–30% spare"): the host is
+    /// flagged when its headroom falls below it. `None`: not checked.
+    pub reserve_percent: Option<f64>,
 }
 
 impl HostSample {
@@ -62,11 +69,48 @@ impl HostSample {
 
     /// The fullest writable disk, as a percentage.
     pub fn worst_disk_percent(&self) -> Option<f64> {
+        self.worst_disk().map(|d| 100.0 * d.used_fraction())
+    }
+
+    /// The fullest writable disk.
+    pub fn worst_disk(&self) -> Option<&Disk> {
         self.disks
             .iter()
             .filter(|d| !d.read_only)
-            .map(|d| 100.0 * d.used_fraction())
-            .reduce(f64::max)
+            .max_by(|a, b| a.used_fraction().total_cmp(&b.used_fraction()))
+    }
+
+    pub fn swap_percent(&self) -> f64 {
+        if self.swap_total_bytes == 0 {
+            0.0
+        } else {
+            100.0 * self.swap_used_bytes as f64 / self.swap_total_bytes as f64
+        }
+    }
+
+    /// Load average per core (1 minute); 0 when the core count is unknown.
+    pub fn load_per_core(&self) -> f64 {
+        if self.cores == 0 {
+            0.0
+        } else {
+            self.load1 / f64::from(self.cores)
+        }
+    }
+
+    /// Spare capacity, in percent: what is left of the busiest of CPU, memory and the
+    /// fullest writable disk.
+    pub fn headroom_percent(&self) -> f64 {
+        let busiest = self
+            .cpu_percent
+            .max(self.memory_percent())
+            .max(self.worst_disk_percent().unwrap_or(0.0));
+        (100.0 - busiest).clamp(0.0, 100.0)
+    }
+
+    /// Whether the headroom is below the reserve the source was configured with.
+    pub fn below_reserve(&self) -> bool {
+        self.reserve_percent
+            .is_some_and(|reserve| self.headroom_percent() < reserve)
     }
 }
 
@@ -76,6 +120,8 @@ pub struct Host {
     pub latest: HostSample,
     pub cpu_history: VecDeque<f64>,
     pub memory_history: VecDeque<f64>,
+    /// Received plus sent bytes per second.
+    pub net_history: VecDeque<f64>,
 }
 
 impl Host {
@@ -85,6 +131,7 @@ impl Host {
             latest: HostSample::default(),
             cpu_history: VecDeque::new(),
             memory_history: VecDeque::new(),
+            net_history: VecDeque::new(),
         }
     }
 
@@ -92,6 +139,10 @@ impl Host {
     pub fn record(&mut self, sample: HostSample) {
         push_bounded(&mut self.cpu_history, sample.cpu_percent);
         push_bounded(&mut self.memory_history, sample.memory_percent());
+        push_bounded(
+            &mut self.net_history,
+            sample.net_rx_bytes_per_s + sample.net_tx_bytes_per_s,
+        );
         self.latest = sample;
     }
 
@@ -110,6 +161,12 @@ impl Host {
         if s.cpu_percent > 80.0 {
             return Health::new(HealthLevel::Warning, format!("cpu {:.0}%", s.cpu_percent));
         }
+        if let Some(reserve) = s.reserve_percent.filter(|_| s.below_reserve()) {
+            return Health::new(
+                HealthLevel::Warning,
+                format!("headroom {:.0}% < {reserve:.0}%", s.headroom_percent()),
+            );
+        }
         Health::ok()
     }
 }
@@ -119,4 +176,56 @@ fn push_bounded(history: &mut VecDeque<f64>, value: f64) {
         history.pop_front();
     }
     history.push_back(value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(cpu: f64, memory_used: u64, disk_used: u64) -> HostSample {
+        HostSample {
+            cpu_percent: cpu,
+            memory_used_bytes: memory_used,
+            memory_total_bytes: 100,
+            disks: vec![
+                Disk {
+                    mount: "/".into(),
+                    used_bytes: disk_used,
+                    total_bytes: 100,
+                    read_only: false,
+                },
+                Disk {
+                    mount: "/snap/core".into(),
+                    used_bytes: 100,
+                    total_bytes: 100,
+                    read_only: true,
+                },
+            ],
+            ..HostSample::default()
+        }
+    }
+
+    #[test]
+    fn read_only_disks_never_count_as_full() {
+        let s = sample(10.0, 10, 40);
+        assert_eq!(s.worst_disk().map(|d| d.mount.as_str()), Some("/"));
+        assert_eq!(s.worst_disk_percent(), Some(40.0));
+    }
+
+    #[test]
+    fn headroom_is_flagged_below_the_reserve() {
+        let mut host = Host::new(HostId {
+            source: "local".into(),
+            name: "box".into(),
+        });
+        let mut s = sample(30.0, 78, 40);
+        s.reserve_percent = Some(25.0);
+        host.record(s.clone());
+        assert_eq!(s.headroom_percent(), 22.0);
+        assert_eq!(host.health().level, HealthLevel::Warning);
+        assert_eq!(host.health().reason, "headroom 22% < 25%");
+        s.memory_used_bytes = 50;
+        host.record(s);
+        assert_eq!(host.health(), Health::ok());
+    }
 }

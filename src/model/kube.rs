@@ -264,7 +264,7 @@ pub enum ContainerState {
     Terminated { reason: String, exit_code: i32 },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 pub struct PodContainer {
     pub name: String,
     pub image: String,
@@ -275,7 +275,7 @@ pub struct PodContainer {
     pub last_termination: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 pub struct Pod {
     pub id: KubeId,
     pub created: Option<Timestamp>,
@@ -289,6 +289,64 @@ pub struct Pod {
     /// From metrics.k8s.io, when sampled.
     pub cpu_millis: Option<u64>,
     pub memory_bytes: Option<u64>,
+}
+
+/// Field by field, like a derived `PartialEq`, but what changes between two reports of
+/// the same container first (ready, restarts, state), so an update that changed something
+/// is told apart without reading its name and image. Destructured, so a new field cannot
+/// be forgotten.
+impl PartialEq for PodContainer {
+    fn eq(&self, other: &Self) -> bool {
+        let PodContainer {
+            name,
+            image,
+            ready,
+            restarts,
+            state,
+            last_termination,
+        } = self;
+        *ready == other.ready
+            && *restarts == other.restarts
+            && *state == other.state
+            && *last_termination == other.last_termination
+            && *name == other.name
+            && *image == other.image
+    }
+}
+
+/// Field by field, like a derived `PartialEq`, but the fields an update usually changes
+/// (phase, containers, metrics) before the ones it never does (identity, labels): most
+/// upserts replace a pod with a changed one, and the fleet store compares every upsert
+/// with what it holds (an identical one changes nothing), so the usual answer, "not
+/// equal", comes before reading the id's and labels' strings. Destructured, so a new field
+/// cannot be forgotten.
+impl PartialEq for Pod {
+    fn eq(&self, other: &Self) -> bool {
+        let Pod {
+            id,
+            created,
+            labels,
+            phase,
+            node,
+            ip,
+            owner,
+            containers,
+            deleting,
+            cpu_millis,
+            memory_bytes,
+        } = self;
+        *phase == other.phase
+            && *deleting == other.deleting
+            && *cpu_millis == other.cpu_millis
+            && *memory_bytes == other.memory_bytes
+            && *containers == other.containers
+            && *node == other.node
+            && *ip == other.ip
+            && *created == other.created
+            && *owner == other.owner
+            && *labels == other.labels
+            && *id == other.id
+    }
 }
 
 impl Pod {

@@ -4,7 +4,8 @@
 //!
 //! It shares nothing with the console but the model types it may reuse.
 //!
-//! - [`clock`]: simulated time, scaled by `--speed`, seeded randomness.
+//! - [`clock`]: simulated time, scaled by `--speed`.
+//! - [`common`]: seeded randomness, ids, durations and time formats, shared by the sims.
 //! - [`scenario`]: the YAML scenarios in `assets/scenarios/`.
 //! - [`kube`]: the Kubernetes API server and its controllers.
 //! - [`docker`]: the Docker Engine API.
@@ -13,6 +14,7 @@
 
 pub mod alertmanager;
 pub mod clock;
+pub mod common;
 pub mod docker;
 pub mod kube;
 pub mod launch;

@@ -86,6 +86,55 @@ impl Scenario {
     }
 }
 
+/// Just the heading of a scenario file, read without the rest.
+#[derive(Deserialize)]
+struct Heading {
+    #[serde(default)]
+    description: String,
+}
+
+/// The built-in scenarios with their descriptions, in shipping order.
+pub fn builtin_descriptions() -> Vec<(&'static str, String)> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            let description = serde_norway::from_str::<Heading>(text)
+                .map(|h| h.description.trim().to_string())
+                .unwrap_or_default();
+            (*name, description)
+        })
+        .collect()
+}
+
+/// The built-in scenarios as help text (for `pilothouse sim --help`): a heading, then
+/// each name with its description wrapped to `width` columns.
+pub fn builtin_help(width: usize) -> String {
+    let list = builtin_descriptions();
+    let indent = list.iter().map(|(n, _)| n.len()).max().unwrap_or(0) + 4;
+    let mut out =
+        String::from("Built-in scenarios (--scenario NAME; or a YAML file of the same shape):\n");
+    for (name, description) in list {
+        let mut line = format!("  {name:<0$}", indent - 2);
+        let mut fresh = true;
+        for word in description.split_whitespace() {
+            if !fresh && line.len() + 1 + word.len() > width.max(indent + 20) {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = " ".repeat(indent);
+                fresh = true;
+            }
+            if !fresh {
+                line.push(' ');
+            }
+            line.push_str(word);
+            fresh = false;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +145,29 @@ mod tests {
             let scenario = Scenario::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(scenario.name, *name);
         }
+    }
+
+    #[test]
+    fn every_builtin_scenario_is_described() {
+        let list = builtin_descriptions();
+        assert_eq!(list.len(), BUILTIN.len());
+        for (name, description) in &list {
+            assert!(
+                description.len() > 80 && !description.contains("placeholder"),
+                "{name}: {description:?}"
+            );
+            let loaded = Scenario::load(name).expect("loads");
+            assert_eq!(loaded.description.trim(), description);
+        }
+        let help = builtin_help(80);
+        assert!(help.lines().all(|l| l.chars().count() <= 80), "{help}");
+        for (name, _) in BUILTIN {
+            assert!(help.contains(&format!("\n  {name} ")), "{help}");
+        }
+        assert!(
+            help.contains("crash-loops") && help.contains("50,000"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -7,8 +7,13 @@
 //! - [`sink`]: the sending end of the app's event channel, with the explicit policy for a
 //!   full channel (state waits; log lines are dropped and counted, never blocking a watch).
 
+pub mod alertmanager;
 pub mod backoff;
 pub mod docker;
+pub mod host;
+pub mod kube;
+pub mod probe;
+pub mod prometheus;
 pub mod sink;
 
 pub use backoff::Backoff;

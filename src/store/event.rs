@@ -1,5 +1,7 @@
 //! What sources send: the only way the outside world changes the fleet (DESIGN.md §2).
 
+use super::access::Grant;
+use super::usage::UsageSample;
 use crate::logs::{RawLogLine, StreamKey};
 use crate::model::{
     Alert, AlertId, ContainerId, DockerContainer, Environment, HostId, HostSample, KubeEvent,
@@ -79,5 +81,36 @@ pub enum SourceEvent {
     LogDropped {
         stream: StreamKey,
         lines: u64,
+    },
+    /// A list/watch of `resource` in `context` was refused (403), or is readable again.
+    Readable {
+        context: String,
+        resource: String,
+        readable: bool,
+    },
+    /// Answers of SelfSubjectAccessReviews, cached for operations.
+    Grants {
+        context: String,
+        grants: Vec<Grant>,
+    },
+    /// Whether `context` serves `metrics.k8s.io` (learnt at the first sampling).
+    MetricsApi {
+        context: String,
+        available: bool,
+    },
+    /// One sampling round of pod and node usage in `context`.
+    Usage {
+        context: String,
+        pods: Vec<UsageSample>,
+        nodes: Vec<UsageSample>,
+    },
+    /// The namespaces of a context, whole (they are few; used for `:ns` completion).
+    Namespaces {
+        context: String,
+        names: Vec<String>,
+    },
+    /// A context was disconnected: forget everything it reported.
+    ForgetContext {
+        context: String,
     },
 }

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 
+use super::access::Access;
 use super::event::{ContextInfo, Scope, SourceEvent};
+use super::usage::{Usage, UsageSample};
 use crate::model::{
     Alert, AlertId, ContainerId, DockerContainer, Host, HostId, KubeEvent, KubeId, KubeKind, Node,
     Pod, SourceHealth, SourceKey, Workload,
@@ -92,6 +94,19 @@ impl<K: std::hash::Hash + Eq, V: PartialEq> Collection<K, V> {
                 (at, Upserted::Inserted)
             }
         }
+    }
+
+    /// Change an item in place; `change` says whether it changed anything, and only then is
+    /// the position stamped. Cheaper than an upsert for a field or two of a big item.
+    fn modify(&mut self, key: &K, change: impl FnOnce(&mut V) -> bool) -> bool {
+        let Some(at) = self.items.get_index_of(key) else {
+            return false;
+        };
+        let changed = change(&mut self.items[at]);
+        if changed {
+            self.changed_at(at);
+        }
+        changed
     }
 
     fn remove(&mut self, key: &K) -> Option<V> {
@@ -189,6 +204,16 @@ pub struct Fleet {
     pub containers: Collection<ContainerId, DockerContainer>,
     pub hosts: Collection<HostId, Host>,
     pub alerts: Collection<AlertId, Alert>,
+    /// What each context lets the user read and do.
+    pub access: Access,
+    /// CPU/memory samples of pods and nodes, with history.
+    pub usage: Usage,
+    /// Every context the kubeconfig names (connected or not), for `:ctx` completion.
+    pub available_contexts: Vec<String>,
+    /// The namespaces of each context, sorted.
+    pub namespaces: BTreeMap<String, Vec<String>>,
+    /// Whether each context serves `metrics.k8s.io`; absent until the first sampling says.
+    pub metrics_api: BTreeMap<String, bool>,
     /// Pods scheduled per node, kept as pods come and go so the nodes view never scans pods.
     pods_per_node: HashMap<NodeKey, u32>,
 }
@@ -286,7 +311,82 @@ impl Fleet {
                 }
             }
             SourceEvent::Log(_) | SourceEvent::LogDropped { .. } => {}
+            SourceEvent::Readable {
+                context,
+                resource,
+                readable,
+            } => self.access.set_readable(&context, &resource, readable),
+            SourceEvent::Grants { context, grants } => {
+                for grant in grants {
+                    self.access.record(&context, grant);
+                }
+            }
+            SourceEvent::MetricsApi { context, available } => {
+                self.metrics_api.insert(context, available);
+            }
+            SourceEvent::Usage {
+                context,
+                pods,
+                nodes,
+            } => {
+                self.apply_usage(&context, &pods, &nodes);
+                self.usage.record(&context, &pods, &nodes);
+            }
+            SourceEvent::Namespaces { context, mut names } => {
+                names.sort();
+                self.namespaces.insert(context, names);
+            }
+            SourceEvent::ForgetContext { context } => self.forget_context(&context),
         }
+    }
+
+    /// Copy a sampling round's latest figures onto the pods and nodes, in place, so tables
+    /// sort and show them like any other column.
+    fn apply_usage(&mut self, context: &str, pods: &[UsageSample], nodes: &[UsageSample]) {
+        let mut id = KubeId::new(context, "", KubeKind::Pod, "");
+        for s in pods {
+            id.namespace.clone_from(&s.namespace);
+            id.name.clone_from(&s.name);
+            self.pods.modify(&id, |p| {
+                let new = (Some(s.cpu_millis), Some(s.memory_bytes));
+                let changed = (p.cpu_millis, p.memory_bytes) != new;
+                (p.cpu_millis, p.memory_bytes) = new;
+                changed
+            });
+        }
+        for s in nodes {
+            let key = (context.to_string(), s.name.clone());
+            self.nodes.modify(&key, |n| {
+                let new = (Some(s.cpu_millis), Some(s.memory_bytes));
+                let changed = (n.cpu_used_millis, n.memory_used_bytes) != new;
+                (n.cpu_used_millis, n.memory_used_bytes) = new;
+                changed
+            });
+        }
+    }
+
+    /// Drop every object, answer and sample of a context that is no longer connected.
+    fn forget_context(&mut self, context: &str) {
+        for kind in KubeKind::WORKLOADS
+            .into_iter()
+            .chain([KubeKind::Pod, KubeKind::Node])
+        {
+            self.clear(&Scope::Kube {
+                context: context.to_string(),
+                kind,
+            });
+        }
+        self.clear(&Scope::KubeEvents {
+            context: context.to_string(),
+        });
+        self.access.forget(context);
+        self.usage.forget(context);
+        self.metrics_api.remove(context);
+        self.namespaces.remove(context);
+        self.contexts.remove(context);
+        self.sources.retain(|key, _| {
+            !(key.kind == crate::model::SourceKind::Kubernetes && key.name == context)
+        });
     }
 
     fn clear(&mut self, scope: &Scope) {

@@ -86,6 +86,12 @@ pub fn render_header(screen: &Screen, area: Rect, buf: &mut Buffer) {
             _ => format!("{} {}", health.symbol(), health.label()),
         };
         sources.push(Span::styled(detail, t.style(health.style_key())));
+        // A context without metrics.k8s.io has no CPU/memory columns to fill: say why.
+        if key.kind == crate::model::SourceKind::Kubernetes
+            && fleet.metrics_api.get(&key.name) == Some(&false)
+        {
+            sources.push(Span::styled(" (no metrics API)", t.style("table.dim")));
+        }
     }
     Line::from(sources).render(row(area, 1), buf);
 

@@ -338,6 +338,7 @@ mod tests {
             namespace: "shop".into(),
             pod: pod.into(),
             container: container.into(),
+            previous: false,
         }
     }
 

@@ -135,6 +135,21 @@ fn render_body(screen: &Screen, area: ratatui::layout::Rect, buf: &mut ratatui::
         .render(area, buf),
         ViewKind::Logs => chrome::render_logs(screen, area, buf),
         view => {
+            let mut area = area;
+            if let Some(note) = views::forbidden_note(view, screen.fleet, &ui.scope)
+                && area.height > 2
+            {
+                // Said under the table: a refused list must never pass for an empty one.
+                let line = ratatui::layout::Rect {
+                    y: area.y + area.height - 1,
+                    height: 1,
+                    ..area
+                };
+                area.height -= 1;
+                ratatui::widgets::Paragraph::new(note)
+                    .style(screen.theme.style("source.forbidden"))
+                    .render(line, buf);
+            }
             if let Some(spec) = views::table_spec(view) {
                 let state = ui.table(view);
                 table::TableView {

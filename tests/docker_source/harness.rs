@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bollard::Docker;
-use bollard::models::{ContainerCreateBody, HostConfig, RestartPolicy, RestartPolicyNameEnum};
+use bollard::models::{
+    ContainerCreateBody, HostConfig, NetworkCreateRequest, RestartPolicy, RestartPolicyNameEnum,
+};
 use bollard::query_parameters::{
-    CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
+    CreateContainerOptions, ListContainersOptions, ListNetworksOptions, RemoveContainerOptions,
 };
 use pilothouse::logs::{RawLogLine, StreamKey};
 use pilothouse::model::{ContainerId, DockerContainer, SourceHealth, SourceKey, SourceKind};
@@ -113,6 +115,39 @@ impl TestContainers {
         created.id
     }
 
+    /// Create `<prefix>-<short>`, an internal bridge network: containers on it reach each
+    /// other and nothing else (no route out, no iptables rules: the engine runs with
+    /// `--iptables=false`). Removed with the test's containers.
+    pub async fn network(&self, short: &str) -> String {
+        let name = self.name(short);
+        self.docker
+            .create_network(NetworkCreateRequest {
+                name: name.clone(),
+                driver: Some("bridge".to_string()),
+                internal: Some(true),
+                ..NetworkCreateRequest::default()
+            })
+            .await
+            .expect("create network");
+        name
+    }
+
+    /// The address of container `id` on `network`.
+    pub async fn address(&self, id: &str, network: &str) -> String {
+        let inspect = self
+            .docker
+            .inspect_container(id, None)
+            .await
+            .expect("inspect container");
+        inspect
+            .network_settings
+            .and_then(|n| n.networks)
+            .and_then(|mut n| n.remove(network))
+            .and_then(|n| n.ip_address)
+            .filter(|ip| !ip.is_empty())
+            .expect("an address on the network")
+    }
+
     pub async fn remove(&self, id: &str) {
         let options = RemoveContainerOptions {
             force: true,
@@ -139,7 +174,7 @@ impl Drop for TestContainers {
             runtime.block_on(async move {
                 let options = ListContainersOptions {
                     all: true,
-                    filters: Some(HashMap::from([("name".to_string(), vec![prefix])])),
+                    filters: Some(HashMap::from([("name".to_string(), vec![prefix.clone()])])),
                     ..ListContainersOptions::default()
                 };
                 let Ok(list) = docker.list_containers(Some(options)).await else {
@@ -152,6 +187,18 @@ impl Drop for TestContainers {
                             ..RemoveContainerOptions::default()
                         };
                         let _ = docker.remove_container(&id, Some(options)).await;
+                    }
+                }
+                // Networks last: a network with containers on it cannot be removed.
+                let options = ListNetworksOptions {
+                    filters: Some(HashMap::from([("name".to_string(), vec![prefix.clone()])])),
+                };
+                let Ok(networks) = docker.list_networks(Some(options)).await else {
+                    return;
+                };
+                for network in networks {
+                    if let Some(name) = network.name.filter(|n| n.starts_with(&prefix)) {
+                        let _ = docker.remove_network(&name).await;
                     }
                 }
             });
@@ -171,6 +218,15 @@ pub fn restart_on_failure(retries: i64) -> impl FnOnce(&mut ContainerCreateBody)
 }
 
 pub fn no_tuning(_: &mut ContainerCreateBody) {}
+
+/// Run the container on `network` instead of none.
+pub fn on_network(network: &str) -> impl FnOnce(&mut ContainerCreateBody) {
+    let network = network.to_string();
+    move |body| {
+        let host = body.host_config.get_or_insert_with(HostConfig::default);
+        host.network_mode = Some(network);
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // The console's side: a Fleet and the log lines, fed by the source's events

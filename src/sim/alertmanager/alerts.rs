@@ -10,8 +10,8 @@ use super::matchers::{Labels, fingerprint, fingerprint_hex, valid_label_name};
 use super::routing;
 use super::scenario::AlertSpec;
 use super::silences::SilenceStore;
-use crate::sim::docker::timefmt::rfc3339_millis;
-use crate::sim::docker::units::Nanos;
+use crate::sim::common::time::Nanos;
+use crate::sim::common::time::rfc3339_millis;
 
 const SECOND: Nanos = 1_000_000_000;
 /// Prometheus re-sends firing alerts every minute (`--rules.alert.resend-delay`) with

@@ -17,8 +17,8 @@ use super::alerts::{self, Alert, AlertStatus, PostedAlert};
 use super::matchers::{Labels, MatchOp, Matcher, valid_label_name};
 use super::routing;
 use super::silences::{self, PostedSilence, Silence, SilenceError};
-use crate::sim::docker::timefmt::rfc3339_millis;
-use crate::sim::docker::units::Nanos;
+use crate::sim::common::time::Nanos;
+use crate::sim::common::time::rfc3339_millis;
 
 /// The version the sim reports: the one Debian ships, so its `amtool` does not warn.
 const VERSION: &str = "0.25.0";

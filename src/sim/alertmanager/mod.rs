@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub use scenario::AlertScenario;
 
 use crate::sim::clock::SimClock;
-use crate::sim::docker::units::Nanos;
+use crate::sim::common::time::Nanos;
 use alerts::AlertStore;
 use matchers::Matcher;
 use silences::{PostedSilence, SilenceStore};
@@ -43,7 +43,7 @@ pub struct AmSim {
 impl AmSim {
     /// Build the state from a scenario.
     pub fn new(scenario: &AlertScenario, clock: SimClock, seed: u64) -> Result<AmSim, String> {
-        let origin = i64::try_from(clock.now().as_nanosecond()).unwrap_or(Nanos::MAX);
+        let origin = i64::try_from(clock.calendar_now().as_nanosecond()).unwrap_or(Nanos::MAX);
         let mut silences = SilenceStore::new(seed);
         for spec in &scenario.silences {
             let matchers = spec
@@ -78,7 +78,7 @@ impl AmSim {
 
     /// Simulated now, in Unix nanoseconds.
     pub fn now(&self) -> Nanos {
-        i64::try_from(self.clock.now().as_nanosecond()).unwrap_or(Nanos::MAX)
+        i64::try_from(self.clock.calendar_now().as_nanosecond()).unwrap_or(Nanos::MAX)
     }
 
     /// Run `f` on the state at now. Never held across an `.await`.

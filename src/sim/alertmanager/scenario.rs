@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::sim::docker::units::SimSpan;
+use crate::sim::common::time::SimSpan;
 
 /// This API's part of a scenario.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::matchers::{Labels, Matcher};
-use crate::sim::docker::seeded::{SplitMix, combine};
-use crate::sim::docker::timefmt::rfc3339_millis;
-use crate::sim::docker::units::Nanos;
+use crate::sim::common::seeded::{Rng, combine};
+use crate::sim::common::time::Nanos;
+use crate::sim::common::time::rfc3339_millis;
 
 /// Expired silences are kept this long (Alertmanager's default data retention, 120 h).
 const RETENTION: Nanos = 120 * 3600 * 1_000_000_000;
@@ -111,14 +111,14 @@ pub enum SilenceError {
 #[derive(Debug)]
 pub struct SilenceStore {
     silences: BTreeMap<String, Silence>,
-    ids: SplitMix,
+    ids: Rng,
 }
 
 impl SilenceStore {
     pub fn new(seed: u64) -> SilenceStore {
         SilenceStore {
             silences: BTreeMap::new(),
-            ids: SplitMix::new(combine(seed, 0x5113_4ce5)),
+            ids: Rng::keyed(combine(seed, 0x5113_4ce5)),
         }
     }
 

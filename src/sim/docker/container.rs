@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::lifecycle::{HealthRules, Initial, LifeRules, Lifecycle};
 use super::log_styles::LineContext;
 use super::scenario::{ContainerSpec, DockerScenario, InitialState, LogStyle};
-use super::seeded::{combine, hash_str, hex64};
-use super::units::Nanos;
+use crate::sim::common::seeded::{combine, fnv, hex64};
+use crate::sim::common::time::Nanos;
 
 /// Where a container sits on its network.
 #[derive(Debug, Clone)]
@@ -163,7 +163,7 @@ impl Networks {
         });
         entry.1 = entry.1.wrapping_add(1);
         let (subnet, host) = *entry;
-        let key = combine(seed, hash_str(network));
+        let key = combine(seed, fnv(network));
         Attachment {
             network: network.to_string(),
             network_id: hex64(key),
@@ -186,10 +186,10 @@ fn build_one(
     seed: u64,
     networks: &mut Networks,
 ) -> Result<Container, String> {
-    let key = combine(seed, hash_str(&spec.name));
+    let key = combine(seed, fnv(&spec.name));
     let id = hex64(key);
-    let image_id = format!("sha256:{}", hex64(combine(seed, hash_str(&spec.image))));
-    let at = |span: super::units::SimSpan| origin + span.nanos();
+    let image_id = format!("sha256:{}", hex64(combine(seed, fnv(&spec.image))));
+    let at = |span: crate::sim::common::time::SimSpan| origin + span.nanos();
     let created_at = at(spec.created);
     let started = spec.started.map_or(created_at + 2_000_000_000, at);
 

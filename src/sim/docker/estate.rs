@@ -6,9 +6,9 @@ use super::events::EventLog;
 use super::exec::{self, ExecPlan, ExecRecord, ExecTable};
 use super::lifecycle::{Happening, Phase, Refusal, Timed};
 use super::scenario::{DockerScenario, EngineSpec};
-use super::seeded::{combine, hex64};
 use super::stats::HostFacts;
-use super::units::Nanos;
+use crate::sim::common::seeded::{combine, hex64};
+use crate::sim::common::time::Nanos;
 
 /// Why an operation failed, in terms the HTTP layer maps onto the daemon's answers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

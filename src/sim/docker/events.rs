@@ -9,7 +9,7 @@ use tokio::sync::broadcast;
 
 use super::container::Container;
 use super::filters::{FilterError, Filters};
-use super::units::Nanos;
+use crate::sim::common::time::Nanos;
 
 /// How many past events `--since` can reach.
 const RING: usize = 10_000;

@@ -8,9 +8,9 @@ use std::collections::VecDeque;
 
 use super::container::Container;
 use super::frames::StdStream;
-use super::seeded::{combine, hex64};
-use super::timefmt;
-use super::units::Nanos;
+use crate::sim::common::seeded::{combine, hex64};
+use crate::sim::common::time as timefmt;
+use crate::sim::common::time::Nanos;
 
 /// How many exec instances are remembered (finished ones are forgotten first).
 const MAX_EXECS: usize = 512;

@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 use super::container::Container;
 use super::exec::ExecRecord;
 use super::lifecycle::Phase;
-use super::timefmt::{rfc3339_fixed, rfc3339_nano};
-use super::units::Nanos;
+use crate::sim::common::time::Nanos;
+use crate::sim::common::time::{rfc3339_fixed, rfc3339_nano};
 
 fn port_bindings(c: &Container) -> (Map<String, Value>, Map<String, Value>, Map<String, Value>) {
     let mut exposed = Map::new();

@@ -10,8 +10,8 @@
 use std::collections::VecDeque;
 
 use super::scenario::RestartPolicy;
-use super::seeded::{SplitMix, combine};
-use super::units::Nanos;
+use crate::sim::common::seeded::{Rng, combine};
+use crate::sim::common::time::Nanos;
 
 const SECOND: i64 = 1_000_000_000;
 /// moby's restart manager: 100 ms, doubling, at most a minute, reset after 10 s of uptime.
@@ -363,7 +363,7 @@ impl Lifecycle {
             end: None,
         });
         self.crash_at = self.rules.crash.map(|(after, jitter, _)| {
-            let mut rng = SplitMix::new(combine(self.rules.key, self.runs));
+            let mut rng = Rng::keyed(combine(self.rules.key, self.runs));
             let factor = 1.0 + jitter * (2.0 * rng.unit() - 1.0);
             // At least a second, so a crash loop always makes progress.
             t + ((after as f64 * factor) as i64).max(SECOND)

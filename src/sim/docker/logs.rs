@@ -10,8 +10,8 @@ use super::frames::{StdStream, StreamSet};
 use super::lifecycle::{Phase, StopReason};
 use super::log_styles;
 use super::scenario::LogStyle;
-use super::seeded::{SplitMix, combine};
-use super::units::Nanos;
+use crate::sim::common::seeded::{Rng, combine};
+use crate::sim::common::time::Nanos;
 
 /// Start-up lines begin this long after the process starts, so they follow the last
 /// words of a previous run ended at the same instant (`docker restart`).
@@ -90,7 +90,7 @@ pub fn lines_between(c: &Container, from: Nanos, to: Nanos, want: StreamSet) -> 
             if hi > lo {
                 let lo = lo.max(hi.saturating_sub(MAX_HISTORY_LINES.saturating_mul(period)));
                 for k in lo.div_euclid(period)..=hi.div_euclid(period) {
-                    let mut rng = SplitMix::new(combine(c.key, k as u64));
+                    let mut rng = Rng::keyed(combine(c.key, k as u64));
                     let at = k * period + (rng.unit() * period as f64) as Nanos;
                     if at <= lo || at > hi {
                         continue;

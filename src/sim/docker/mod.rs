@@ -5,7 +5,7 @@
 //! logs as multiplexed frames, hijacks `exec` connections through `101 Switching
 //! Protocols`, and reports events.
 //!
-//! - [`scenario`]: the `docker:` section of a scenario; [`units`]: its durations and sizes.
+//! - [`scenario`]: the `docker:` section of a scenario; [`units`]: its byte sizes.
 //! - [`container`]: identity and configuration; [`lifecycle`]: runs, crashes, OOM kills,
 //!   the restart policy, pauses and health over simulated time.
 //! - [`estate`]: the host and the operations on it; [`events`]: the event ring.
@@ -13,8 +13,7 @@
 //! - [`stats`], [`summary`], [`inspect`]: the JSON documents; [`filters`]: `filters=`.
 //! - [`exec`]: exec instances and what commands do; [`frames`]: stream framing.
 //! - [`http`]: routes and handlers; [`listen`]: TCP or unix socket.
-//! - [`seeded`], [`timefmt`]: seeded randomness and time formats (the Alertmanager
-//!   simulation uses them too).
+//! - Seeded randomness, durations and time formats come from `sim::common`.
 
 pub mod container;
 pub mod estate;
@@ -29,10 +28,8 @@ pub mod listen;
 pub mod log_styles;
 pub mod logs;
 pub mod scenario;
-pub mod seeded;
 pub mod stats;
 pub mod summary;
-pub mod timefmt;
 pub mod units;
 
 use std::sync::Arc;
@@ -53,7 +50,7 @@ pub async fn start(
     clock: SimClock,
     seed: u64,
 ) -> std::io::Result<String> {
-    let origin = i64::try_from(clock.now().as_nanosecond()).unwrap_or(i64::MAX);
+    let origin = i64::try_from(clock.calendar_now().as_nanosecond()).unwrap_or(i64::MAX);
     let estate = Estate::new(scenario, origin, seed)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let sim = Arc::new(DockerSim::new(clock, estate));

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::units::{ByteSize, SimSpan};
+use super::units::ByteSize;
+use crate::sim::common::time::SimSpan;
 
 /// This API's part of a scenario.
 #[derive(Debug, Clone, Default, Deserialize)]

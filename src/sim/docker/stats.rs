@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use super::container::Container;
 use super::lifecycle::Phase;
-use super::seeded::{Wave, combine};
-use super::timefmt::rfc3339_nano;
-use super::units::Nanos;
+use crate::sim::common::seeded::{Wave, combine};
+use crate::sim::common::time::Nanos;
+use crate::sim::common::time::rfc3339_nano;
 
 const SECOND: Nanos = 1_000_000_000;
 const MIB: f64 = 1024.0 * 1024.0;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::container::Container;
 use super::filters::{FilterError, Filters};
 use super::lifecycle::{HealthStatus, Phase};
-use super::units::Nanos;
+use crate::sim::common::time::Nanos;
 
 /// go-units' `HumanDuration`, which `Status` strings are made of.
 pub fn human_duration(nanos: Nanos) -> String {

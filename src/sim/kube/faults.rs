@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::rng::Rng;
 use super::scenario::{FaultKind, FaultSpec};
 use super::selectors::LabelFilter;
 use super::status::ApiError;
+use crate::sim::common::seeded::Rng;
 
 /// A fault with its place in simulated time.
 #[derive(Debug, Clone, Serialize)]

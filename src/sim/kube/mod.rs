@@ -32,7 +32,6 @@ pub mod patch;
 pub mod populate;
 pub mod proto;
 pub mod resources;
-pub mod rng;
 pub mod scenario;
 pub mod selectors;
 pub mod status;
@@ -87,7 +86,7 @@ pub async fn start_sim(
     let mut clusters = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         // Each cluster gets its own stream of randomness from the one seed.
-        let cluster_seed = rng::hash(&[seed, i as u64]);
+        let cluster_seed = crate::sim::common::seeded::hash(&[seed, i as u64]);
         let cluster = Cluster::new(
             &spec.name,
             clock.clone(),

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::sim::common::time::SimSpan;
+
 /// This API's part of a scenario.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -271,53 +273,14 @@ pub struct FaultSpec {
     pub every: Option<f64>,
 }
 
-/// Parse `90`, `90s`, `5m`, `2h`, `1d` (or a number of seconds) into seconds.
-pub fn parse_duration(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => (&text[..i], &text[i..]),
-        None => (text, "s"),
-    };
-    let value: f64 = number.trim().parse().ok()?;
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        _ => return None,
-    };
-    Some(value * scale)
-}
-
+/// A duration in seconds, as scenario files write it (`90s`, `5m`, `1h30m`, or a number).
 fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Number(f64),
-        Text(String),
-    }
-    match Option::<Raw>::deserialize(d)? {
-        None => Ok(None),
-        Some(Raw::Number(n)) => Ok(Some(n)),
-        Some(Raw::Text(t)) => parse_duration(&t).map(Some).ok_or_else(|| {
-            serde::de::Error::custom(format!("`{t}`: expected a duration like 90s, 5m, 2h"))
-        }),
-    }
+    Ok(Option::<SimSpan>::deserialize(d)?.map(SimSpan::secs_f64))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_take_units() {
-        assert_eq!(parse_duration("90s"), Some(90.0));
-        assert_eq!(parse_duration("5m"), Some(300.0));
-        assert_eq!(parse_duration("2h"), Some(7200.0));
-        assert_eq!(parse_duration("12"), Some(12.0));
-        assert_eq!(parse_duration("5 parsecs"), None);
-    }
 
     #[test]
     fn a_fault_reads_from_yaml() {

@@ -11,10 +11,10 @@ use tokio::sync::{Notify, broadcast};
 
 use super::object::{StoredObject, make_key};
 use super::resources::Kind;
-use super::rng::Rng;
 use super::status::ApiError;
 use super::types::{SimObject, facts};
 use crate::sim::clock::SimClock;
+use crate::sim::common::seeded::Rng;
 
 /// What happened to an object, as a watch reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

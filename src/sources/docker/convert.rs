@@ -9,6 +9,7 @@ use bollard::models::{
 };
 use jiff::Timestamp;
 
+use crate::model::docker::{IoRates, UsageHistory};
 use crate::model::{ContainerId, ContainerRunState, DockerContainer, HealthCheck};
 
 /// The container `inspect` describes, on `host`; `None` without an id.
@@ -73,6 +74,8 @@ pub fn container_from_inspect(
         cpu_percent: None,
         memory_usage_bytes: None,
         memory_limit_bytes: None,
+        io: IoRates::default(),
+        history: UsageHistory::default(),
     })
 }
 
@@ -129,6 +132,8 @@ pub fn container_from_summary(host: &str, summary: &ContainerSummary) -> Option<
         cpu_percent: None,
         memory_usage_bytes: None,
         memory_limit_bytes: None,
+        io: IoRates::default(),
+        history: UsageHistory::default(),
     })
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::endpoint::{DEFAULT_SOCKET, DockerEndpoint, EndpointUrl};
+use super::endpoint::{DEFAULT_SOCKET, DockerEndpoint, EndpointUrl, TlsFiles};
 
 /// What discovery reads from the environment and the file system, gathered so tests can
 /// give it any machine they like.
@@ -18,6 +18,11 @@ pub struct Discovery {
     pub docker_host: Option<String>,
     /// `DOCKER_TLS_VERIFY` is set to something non-empty.
     pub tls_verify: bool,
+    /// `DOCKER_TLS` is set (TLS without verifying the engine's certificate).
+    pub tls_no_verify: bool,
+    /// `DOCKER_CERT_PATH`: where `ca.pem`, `cert.pem` and `key.pem` are; the docker config
+    /// directory when unset.
+    pub docker_cert_path: Option<PathBuf>,
     /// `DOCKER_CONTEXT`.
     pub docker_context: Option<String>,
     /// `DOCKER_CONFIG`, else `~/.docker`.
@@ -40,6 +45,8 @@ impl Discovery {
         Discovery {
             docker_host: var("DOCKER_HOST"),
             tls_verify: var("DOCKER_TLS_VERIFY").is_some(),
+            tls_no_verify: var("DOCKER_TLS").is_some(),
+            docker_cert_path: var("DOCKER_CERT_PATH").map(PathBuf::from),
             docker_context: var("DOCKER_CONTEXT"),
             docker_config_dir,
             xdg_runtime_dir: var("XDG_RUNTIME_DIR").map(PathBuf::from),
@@ -55,19 +62,55 @@ impl Discovery {
         if self.local {
             found.extend(self.local_endpoint(exists));
         }
-        found.extend(self.extra.iter().cloned().map(DockerEndpoint::from_url));
+        found.extend(
+            self.extra
+                .iter()
+                .cloned()
+                .map(|url| DockerEndpoint::from_url(self.default_certs(url))),
+        );
         unique(found)
+    }
+
+    /// Where TLS client files are when nothing else says: `DOCKER_CERT_PATH`, else the
+    /// docker config directory (as the docker CLI).
+    fn cert_dir(&self) -> Option<&Path> {
+        self.docker_cert_path
+            .as_deref()
+            .or(self.docker_config_dir.as_deref())
+    }
+
+    /// A TLS host without certificate files gets the default ones.
+    fn default_certs(&self, url: EndpointUrl) -> EndpointUrl {
+        match url {
+            EndpointUrl::Tls {
+                host,
+                port,
+                certs: None,
+            } => EndpointUrl::Tls {
+                host,
+                port,
+                certs: self.cert_dir().map(TlsFiles::in_dir),
+            },
+            other => other,
+        }
     }
 
     /// The engine the docker CLI would use, or Podman's when Docker has no socket here.
     fn local_endpoint(&self, exists: &dyn Fn(&Path) -> bool) -> Option<DockerEndpoint> {
         if let Some(host) = &self.docker_host {
             let url = match EndpointUrl::parse(host) {
-                Ok(EndpointUrl::Tcp { .. }) if self.tls_verify => EndpointUrl::Unsupported {
+                Ok(url @ (EndpointUrl::Tcp { .. } | EndpointUrl::Tls { .. }))
+                    if self.tls_verify =>
+                {
+                    url.with_tls(host, self.cert_dir().map(TlsFiles::in_dir))
+                }
+                Ok(EndpointUrl::Tcp { .. }) if self.tls_no_verify => EndpointUrl::Unsupported {
                     url: host.clone(),
-                    reason: "TLS (DOCKER_TLS_VERIFY) is not supported yet".to_string(),
+                    reason: "TLS without verifying the engine (DOCKER_TLS without \
+                             DOCKER_TLS_VERIFY) is not supported: set DOCKER_TLS_VERIFY=1"
+                        .to_string(),
                 },
-                Ok(url) => url,
+                Ok(url) => self.default_certs(url),
                 Err(e) => EndpointUrl::Unsupported {
                     url: host.clone(),
                     reason: e.reason,
@@ -108,10 +151,27 @@ impl Discovery {
             return None;
         }
         let url = match context_host(config_dir, &name) {
-            Ok(host) => EndpointUrl::parse(&host).unwrap_or_else(|e| EndpointUrl::Unsupported {
-                url: host,
-                reason: e.reason,
-            }),
+            Ok(host) => match EndpointUrl::parse(&host) {
+                // `docker context create --docker "host=tcp://…,ca=…,cert=…,key=…"` stores
+                // the files under contexts/tls/<digest>/docker/.
+                Ok(url @ (EndpointUrl::Tcp { .. } | EndpointUrl::Tls { .. })) => {
+                    let dir = config_dir
+                        .join("contexts")
+                        .join("tls")
+                        .join(digest_hex(&name))
+                        .join("docker");
+                    if dir.join("ca.pem").exists() || dir.join("cert.pem").exists() {
+                        url.with_tls(&host, Some(TlsFiles::in_dir(&dir)))
+                    } else {
+                        self.default_certs(url)
+                    }
+                }
+                Ok(url) => url,
+                Err(e) => EndpointUrl::Unsupported {
+                    url: host,
+                    reason: e.reason,
+                },
+            },
             Err(reason) => EndpointUrl::Unsupported {
                 url: format!("context {name}"),
                 reason,
@@ -134,8 +194,7 @@ fn current_context(config_dir: &Path) -> Option<String> {
 /// The docker endpoint of context `name`, from
 /// `contexts/meta/<sha256 of the name>/meta.json` as the docker CLI stores it.
 fn context_host(config_dir: &Path, name: &str) -> Result<String, String> {
-    let digest = Sha256::digest(name.as_bytes());
-    let dir: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = digest_hex(name);
     let path = config_dir
         .join("contexts")
         .join("meta")
@@ -149,6 +208,14 @@ fn context_host(config_dir: &Path, name: &str) -> Result<String, String> {
         .and_then(serde_json::Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| format!("{} has no Endpoints.docker.Host", path.display()))
+}
+
+/// The directory name the docker CLI gives a context's files: the SHA-256 of its name.
+fn digest_hex(name: &str) -> String {
+    Sha256::digest(name.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Drop repeated URLs, then make names unique by numbering repeats (`build`, `build-2`).
@@ -214,15 +281,51 @@ mod tests {
     }
 
     #[test]
-    fn tls_and_odd_docker_hosts_show_as_unsupported_not_missing() {
+    fn docker_tls_verify_makes_docker_host_tls_with_the_cert_path() {
+        let d = Discovery {
+            docker_host: Some("tcp://secure".into()),
+            tls_verify: true,
+            docker_cert_path: Some("/certs".into()),
+            docker_config_dir: Some("/home/me/.docker".into()),
+            ..local()
+        };
+        let endpoints = d.endpoints(&|_: &Path| false);
+        assert_eq!(endpoints[0].name, "secure");
+        assert_eq!(
+            endpoints[0].url,
+            EndpointUrl::Tls {
+                host: "secure".into(),
+                port: 2376,
+                certs: Some(TlsFiles::in_dir(Path::new("/certs")))
+            }
+        );
+        // Without DOCKER_CERT_PATH, the docker config directory; https:// hosts from the
+        // config or the command line get the same default.
+        let d = Discovery {
+            docker_cert_path: None,
+            extra: vec![EndpointUrl::parse("https://other:3000").unwrap()],
+            ..d
+        };
+        let endpoints = d.endpoints(&|_: &Path| false);
+        for endpoint in &endpoints {
+            assert!(
+                matches!(&endpoint.url, EndpointUrl::Tls { certs: Some(c), .. } if c.key == Path::new("/home/me/.docker/key.pem")),
+                "{endpoint:?}"
+            );
+        }
+        assert_eq!(endpoints[1].url.to_url(), "https://other:3000");
+    }
+
+    #[test]
+    fn tls_without_verification_and_odd_docker_hosts_show_as_unsupported_not_missing() {
         let d = Discovery {
             docker_host: Some("tcp://secure:2376".into()),
-            tls_verify: true,
+            tls_no_verify: true,
             ..local()
         };
         let endpoints = d.endpoints(&|_: &Path| false);
         assert!(
-            matches!(&endpoints[0].url, EndpointUrl::Unsupported { reason, .. } if reason.contains("TLS"))
+            matches!(&endpoints[0].url, EndpointUrl::Unsupported { reason, .. } if reason.contains("DOCKER_TLS_VERIFY"))
         );
         let d = Discovery {
             docker_host: Some("fd://".into()),
@@ -327,6 +430,26 @@ mod tests {
         assert_eq!(
             names(&d, &[DEFAULT_SOCKET]),
             [pair("local", "unix:///var/run/docker.sock")]
+        );
+        // A context with TLS files uses them.
+        let tls = dir
+            .path()
+            .join("contexts/tls")
+            .join(digest_hex("remote"))
+            .join("docker");
+        std::fs::create_dir_all(&tls).unwrap();
+        std::fs::write(tls.join("ca.pem"), "").unwrap();
+        let d = Discovery {
+            docker_context: Some("remote".into()),
+            ..d
+        };
+        assert_eq!(
+            d.endpoints(&|_: &Path| true)[0].url,
+            EndpointUrl::Tls {
+                host: "remote-box".into(),
+                port: 2375,
+                certs: Some(TlsFiles::in_dir(&tls))
+            }
         );
         let d = Discovery {
             docker_context: Some("missing".into()),

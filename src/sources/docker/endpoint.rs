@@ -9,6 +9,41 @@ pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 /// The port of an unencrypted Docker Engine API when a `tcp://` URL gives none.
 pub const DEFAULT_TCP_PORT: u16 = 2375;
 
+/// The port of a TLS Docker Engine API when the URL gives none (as the docker CLI).
+pub const DEFAULT_TLS_PORT: u16 = 2376;
+
+/// The client certificate, its key and the CA that signed the engine's certificate, as
+/// the docker CLI finds them in `DOCKER_CERT_PATH`: `cert.pem`, `key.pem`, `ca.pem`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// `ca.pem`, `cert.pem` and `key.pem` in `dir`.
+    pub fn in_dir(dir: &Path) -> TlsFiles {
+        TlsFiles {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+        }
+    }
+}
+
+/// An engine reached over SSH, as the docker CLI does it: `ssh [-l user] [-p port] host
+/// docker system dial-stdio`, with HTTP spoken over the command's stdin and stdout.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SshTarget {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+    /// Extra `ssh` arguments from the config file (`-i KEY`, `-F FILE`, `-J JUMP`), placed
+    /// before the destination. Arguments, never a shell string.
+    pub options: Vec<String>,
+}
+
 /// How to reach one engine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EndpointUrl {
@@ -16,8 +51,19 @@ pub enum EndpointUrl {
     Unix(PathBuf),
     /// Plain HTTP over TCP: `tcp://host:2375` or `http://host:2375`.
     Tcp { host: String, port: u16 },
-    /// Something the docker CLI accepts but pilothouse cannot reach (TLS, SSH, named
-    /// pipes). Kept rather than refused so that the host shows as unavailable and says why:
+    /// HTTPS with client certificates, the server verified against the CA: `https://host`,
+    /// `tcp://host:2376` with `DOCKER_TLS_VERIFY`, or a configured host with `cert_path`.
+    /// `certs` is `None` until discovery fills in the default directory
+    /// (`DOCKER_CERT_PATH`, else the docker config directory).
+    Tls {
+        host: String,
+        port: u16,
+        certs: Option<TlsFiles>,
+    },
+    /// `ssh://[user@]host[:port]`.
+    Ssh(SshTarget),
+    /// Something the docker CLI accepts but pilothouse cannot reach (named pipes, TLS
+    /// without verification). Kept rather than refused so that the host shows as unavailable and says why:
     /// a configured host must never silently vanish.
     Unsupported { url: String, reason: String },
 }
@@ -31,9 +77,9 @@ pub struct EndpointError {
 }
 
 impl EndpointUrl {
-    /// Parse `unix:///path`, a bare absolute socket path, `tcp://host[:port]` or
-    /// `http://host[:port]`. `https://`, `ssh://` and `npipe://` parse as
-    /// [`EndpointUrl::Unsupported`].
+    /// Parse `unix:///path`, a bare absolute socket path, `tcp://host[:port]`,
+    /// `http://host[:port]`, `https://host[:port]` (TLS, default port 2376) or
+    /// `ssh://[user@]host[:port]`. `npipe://` parses as [`EndpointUrl::Unsupported`].
     pub fn parse(url: &str) -> Result<EndpointUrl, EndpointError> {
         let url = url.trim();
         let error = |reason: &str| EndpointError {
@@ -53,21 +99,69 @@ impl EndpointUrl {
             .strip_prefix("tcp://")
             .or_else(|| url.strip_prefix("http://"))
         {
-            return parse_host_port(rest).ok_or_else(|| error("expected tcp://HOST[:PORT]"));
+            let (host, port) =
+                parse_host_port(rest).ok_or_else(|| error("expected tcp://HOST[:PORT]"))?;
+            return Ok(EndpointUrl::Tcp {
+                host,
+                port: port.unwrap_or(DEFAULT_TCP_PORT),
+            });
         }
-        for (scheme, reason) in [
-            ("https://", "TLS connections are not supported yet"),
-            ("ssh://", "SSH connections are not supported yet"),
-            ("npipe://", "named pipes exist only on Windows"),
-        ] {
-            if url.starts_with(scheme) {
-                return Ok(EndpointUrl::Unsupported {
-                    url: url.to_string(),
-                    reason: reason.to_string(),
-                });
+        if let Some(rest) = url.strip_prefix("https://") {
+            let (host, port) =
+                parse_host_port(rest).ok_or_else(|| error("expected https://HOST[:PORT]"))?;
+            return Ok(EndpointUrl::Tls {
+                host,
+                port: port.unwrap_or(DEFAULT_TLS_PORT),
+                certs: None,
+            });
+        }
+        if let Some(rest) = url.strip_prefix("ssh://") {
+            return parse_ssh(rest)
+                .map(EndpointUrl::Ssh)
+                .ok_or_else(|| error("expected ssh://[USER@]HOST[:PORT]"));
+        }
+        if url.starts_with("npipe://") {
+            return Ok(EndpointUrl::Unsupported {
+                url: url.to_string(),
+                reason: "named pipes exist only on Windows".to_string(),
+            });
+        }
+        Err(error(
+            "expected unix://, tcp://, http://, https:// or ssh://",
+        ))
+    }
+
+    /// This URL with TLS: a `tcp://` host becomes a TLS host (on port 2376 unless `url`
+    /// named a port), as `DOCKER_TLS_VERIFY` or a configured `cert_path` makes it. Other
+    /// kinds are returned unchanged. `url` is the text the URL was parsed from.
+    pub fn with_tls(self, url: &str, certs: Option<TlsFiles>) -> EndpointUrl {
+        match self {
+            EndpointUrl::Tcp { host, port } => {
+                let named_port = url
+                    .split_once("://")
+                    .and_then(|(_, rest)| parse_host_port(rest))
+                    .and_then(|(_, port)| port);
+                EndpointUrl::Tls {
+                    host,
+                    port: named_port.unwrap_or(if port == DEFAULT_TCP_PORT {
+                        DEFAULT_TLS_PORT
+                    } else {
+                        port
+                    }),
+                    certs,
+                }
             }
+            EndpointUrl::Tls {
+                host,
+                port,
+                certs: old,
+            } => EndpointUrl::Tls {
+                host,
+                port,
+                certs: certs.or(old),
+            },
+            other => other,
         }
-        Err(error("expected unix://, tcp:// or http://"))
     }
 
     /// The URL in canonical form, for messages and de-duplication.
@@ -75,6 +169,8 @@ impl EndpointUrl {
         match self {
             EndpointUrl::Unix(path) => format!("unix://{}", path.display()),
             EndpointUrl::Tcp { host, port } => format!("tcp://{host}:{port}"),
+            EndpointUrl::Tls { host, port, .. } => format!("https://{host}:{port}"),
+            EndpointUrl::Ssh(target) => format!("ssh://{}", target.destination_with_port()),
             EndpointUrl::Unsupported { url, .. } => url.clone(),
         }
     }
@@ -86,6 +182,9 @@ impl EndpointUrl {
             EndpointUrl::Unix(path) => unix_name(path),
             EndpointUrl::Tcp { host, port } if *port == DEFAULT_TCP_PORT => host.clone(),
             EndpointUrl::Tcp { host, port } => format!("{host}:{port}"),
+            EndpointUrl::Tls { host, port, .. } if *port == DEFAULT_TLS_PORT => host.clone(),
+            EndpointUrl::Tls { host, port, .. } => format!("{host}:{port}"),
+            EndpointUrl::Ssh(target) => target.destination_with_port(),
             EndpointUrl::Unsupported { url, .. } => url
                 .split_once("://")
                 .map_or(url.as_str(), |(_, rest)| rest)
@@ -103,7 +202,74 @@ impl std::str::FromStr for EndpointUrl {
     }
 }
 
-fn parse_host_port(rest: &str) -> Option<EndpointUrl> {
+impl SshTarget {
+    /// `user@host` or `host`, as ssh takes it.
+    pub fn destination(&self) -> String {
+        match &self.user {
+            Some(user) => format!("{user}@{}", self.host),
+            None => self.host.clone(),
+        }
+    }
+
+    /// `user@host:port`, for names and messages.
+    pub fn destination_with_port(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{port}", self.destination()),
+            None => self.destination(),
+        }
+    }
+
+    /// The `ssh` arguments that run `docker system dial-stdio` on the host. `BatchMode`:
+    /// ssh must never prompt for a password or a host key on the console's terminal; it
+    /// fails instead and the host shows the error.
+    pub fn ssh_args(&self) -> Vec<String> {
+        let mut args: Vec<String> = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-T"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if let Some(user) = &self.user {
+            args.extend(["-l".to_string(), user.clone()]);
+        }
+        if let Some(port) = self.port {
+            args.extend(["-p".to_string(), port.to_string()]);
+        }
+        args.extend(self.options.iter().cloned());
+        // `--` so that a host can never be read as an option.
+        args.extend(
+            ["--", self.host.as_str(), "docker", "system", "dial-stdio"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        args
+    }
+}
+
+/// `[user@]host[:port]` of an `ssh://` URL; no path, as the docker CLI.
+fn parse_ssh(rest: &str) -> Option<SshTarget> {
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains('/') {
+        return None;
+    }
+    let (user, host_port) = match rest.rsplit_once('@') {
+        Some((user, host_port)) if !user.is_empty() => (Some(user.to_string()), host_port),
+        Some(_) => return None,
+        None => (None, rest),
+    };
+    let (host, port) = parse_host_port(host_port)?;
+    // A host starting with '-' would be an ssh option.
+    if host.starts_with('-') || user.as_deref().is_some_and(|u| u.starts_with('-')) {
+        return None;
+    }
+    Some(SshTarget {
+        user,
+        host,
+        port,
+        options: Vec::new(),
+    })
+}
+
+/// `host[:port]`, `[v6]:port`; the port only when the text names one.
+fn parse_host_port(rest: &str) -> Option<(String, Option<u16>)> {
     let rest = rest.trim_end_matches('/');
     if rest.is_empty() || rest.contains('/') {
         return None;
@@ -122,15 +288,15 @@ fn parse_host_port(rest: &str) -> Option<EndpointUrl> {
         return None;
     }
     let port = match port {
-        Some(p) => p.parse().ok()?,
-        None => DEFAULT_TCP_PORT,
+        Some(p) => Some(p.parse().ok()?),
+        None => None,
     };
     let host = if host.contains(':') {
         format!("[{host}]")
     } else {
         host.to_string()
     };
-    Some(EndpointUrl::Tcp { host, port })
+    Some((host, port))
 }
 
 fn unix_name(path: &Path) -> String {
@@ -197,8 +363,25 @@ mod tests {
             EndpointUrl::parse("http://[::1]:2375/").unwrap().to_url(),
             "tcp://[::1]:2375"
         );
+        assert_eq!(
+            EndpointUrl::parse("ssh://me@box:2222").unwrap(),
+            EndpointUrl::Ssh(SshTarget {
+                user: Some("me".into()),
+                host: "box".into(),
+                port: Some(2222),
+                options: vec![],
+            })
+        );
+        assert_eq!(
+            EndpointUrl::parse("https://secure").unwrap(),
+            EndpointUrl::Tls {
+                host: "secure".into(),
+                port: DEFAULT_TLS_PORT,
+                certs: None
+            }
+        );
         assert!(matches!(
-            EndpointUrl::parse("ssh://me@box").unwrap(),
+            EndpointUrl::parse("npipe:////./pipe/docker_engine").unwrap(),
             EndpointUrl::Unsupported { .. }
         ));
         for bad in [
@@ -207,6 +390,9 @@ mod tests {
             "tcp://h:port",
             "ftp://x",
             "box",
+            "ssh://box/path",
+            "ssh://@box",
+            "ssh://-oProxyCommand=x",
         ] {
             assert!(EndpointUrl::parse(bad).is_err(), "{bad}");
         }
@@ -221,5 +407,39 @@ mod tests {
         assert_eq!(name("tcp://build-1:2375"), "build-1");
         assert_eq!(name("tcp://build-1:12375"), "build-1:12375");
         assert_eq!(name("ssh://me@box"), "me@box");
+        assert_eq!(name("ssh://box:2222"), "box:2222");
+        assert_eq!(name("https://secure"), "secure");
+        assert_eq!(name("https://secure:12376"), "secure:12376");
+    }
+
+    #[test]
+    fn tls_turns_tcp_into_https_on_the_tls_port_unless_a_port_was_named() {
+        let certs = TlsFiles::in_dir(Path::new("/certs"));
+        let tls = |url: &str| {
+            EndpointUrl::parse(url)
+                .unwrap()
+                .with_tls(url, Some(certs.clone()))
+        };
+        assert_eq!(tls("tcp://secure").to_url(), "https://secure:2376");
+        assert_eq!(tls("tcp://secure:2375").to_url(), "https://secure:2375");
+        assert_eq!(tls("tcp://secure:9999").to_url(), "https://secure:9999");
+        assert!(
+            matches!(tls("https://s"), EndpointUrl::Tls { certs: Some(c), .. } if c.ca == Path::new("/certs/ca.pem"))
+        );
+        assert_eq!(tls("unix:///x.sock"), EndpointUrl::Unix("/x.sock".into()));
+    }
+
+    #[test]
+    fn ssh_arguments_are_the_docker_clis_and_never_prompt() {
+        let EndpointUrl::Ssh(mut target) = EndpointUrl::parse("ssh://ops@db-1:2222").unwrap()
+        else {
+            panic!("not ssh");
+        };
+        target.options = vec!["-i".into(), "/keys/ops".into()];
+        assert_eq!(
+            target.ssh_args().join(" "),
+            "-o BatchMode=yes -o ConnectTimeout=10 -T -l ops -p 2222 -i /keys/ops \
+             -- db-1 docker system dial-stdio"
+        );
     }
 }

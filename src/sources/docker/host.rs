@@ -54,7 +54,11 @@ impl Tracked {
     /// The upsert to send, if the shown container differs from what was sent.
     pub fn upsert_if_changed(&mut self) -> Option<SourceEvent> {
         let shown = self.shown();
-        if self.sent.as_ref() == Some(&shown) {
+        if self
+            .sent
+            .as_ref()
+            .is_some_and(|sent| !worth_sending(&shown, sent))
+        {
             return None;
         }
         self.sent = Some(shown.clone());
@@ -62,14 +66,42 @@ impl Tracked {
     }
 }
 
-/// Copy usage into the model's fields. `DockerContainer` has no fields yet for network and
-/// block I/O or for the sparkline history; when it gains them, they are filled here.
+/// Whether `shown` tells the console something `sent` did not. A sample that only repeats
+/// the newest one (an idle container: same CPU to the tenth, same memory) lengthens the
+/// history but is not sent, so idle containers cause no updates and no redraws; it goes
+/// with the next update that says something new.
+fn worth_sending(shown: &DockerContainer, sent: &DockerContainer) -> bool {
+    if shown.history == sent.history {
+        return shown != sent;
+    }
+    let newest = |c: &DockerContainer| {
+        (
+            c.history
+                .cpu_percent
+                .back()
+                .map(|p| (p * 10.0).round() as i64),
+            c.history.memory_bytes.back().copied(),
+        )
+    };
+    if newest(shown) != newest(sent) {
+        return true;
+    }
+    let without_history = |c: &DockerContainer| DockerContainer {
+        history: Default::default(),
+        ..c.clone()
+    };
+    without_history(shown) != without_history(sent)
+}
+
+/// Copy usage into the model's fields.
 fn apply_usage(container: &mut DockerContainer, usage: &ContainerUsage) {
     // Rounded as the CPU column shows it, so that noise in the last digits does not send an
     // update (and a redraw) every second for an idle container.
     container.cpu_percent = usage.cpu_percent.map(|p| (p * 10.0).round() / 10.0);
     container.memory_usage_bytes = usage.memory_used;
     container.memory_limit_bytes = usage.memory_limit;
+    container.io = usage.rates;
+    container.history.clone_from(&usage.history);
 }
 
 /// The source of one host.
@@ -316,5 +348,102 @@ impl HostSource {
     pub(super) fn forget(&mut self, id: &str) {
         self.containers.remove(id);
         self.cursors.remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::docker::settings::{DockerConfig, LogFileUse};
+    use crate::sources::docker::{DockerControl, EndpointUrl};
+
+    fn source(url: EndpointUrl, config: &DockerConfig) -> HostSource {
+        let (tx, _) = tokio::sync::mpsc::channel(1);
+        let (_, interest) = DockerControl::channel();
+        HostSource::new(
+            DockerEndpoint::from_url(url),
+            EventSink::new(tx),
+            interest,
+            config.options(),
+            CancellationToken::new(),
+        )
+    }
+
+    #[test]
+    fn a_sample_that_repeats_the_last_one_is_not_sent() {
+        let running = crate::model::DockerContainer {
+            id: crate::model::ContainerId::new("local", "abc"),
+            name: "idle".into(),
+            image: "busybox".into(),
+            state: ContainerRunState::Running,
+            health_check: None,
+            ports: vec![],
+            labels: Default::default(),
+            created: None,
+            started: None,
+            restart_count: 0,
+            exit_code: None,
+            oom_killed: false,
+            cpu_percent: None,
+            memory_usage_bytes: None,
+            memory_limit_bytes: None,
+            io: Default::default(),
+            history: Default::default(),
+        };
+        let reading =
+            |cpu_total_ns: u64, memory: u64, secs: u32| super::super::stats::StatsReading {
+                at: Some(format!("2026-11-22T10:00:{secs:02}Z").parse().unwrap()),
+                cpu_total_ns: Some(cpu_total_ns),
+                system_ns: Some(u64::from(secs) * 1_000_000_000),
+                online_cpus: 1,
+                memory_used: Some(memory),
+                memory_limit: None,
+                net: None,
+                block: None,
+                previous_cpu: None,
+            };
+        let mut tracked = Tracked::new(running);
+        assert!(tracked.upsert_if_changed().is_some(), "the first is sent");
+        tracked.usage.record(reading(1_000, 4096, 1));
+        tracked.usage.record(reading(1_000, 4096, 2));
+        assert!(tracked.upsert_if_changed().is_some(), "the first figures");
+        // Idle: 0.0 % and the same memory again and again.
+        for secs in 3..10 {
+            tracked.usage.record(reading(1_000, 4096, secs));
+            assert!(
+                tracked.upsert_if_changed().is_none(),
+                "sample {secs} repeats"
+            );
+        }
+        // Something new goes, with the whole history.
+        tracked.usage.record(reading(500_000_000, 4096, 10));
+        let Some(SourceEvent::UpsertContainer(sent)) = tracked.upsert_if_changed() else {
+            panic!("a change is sent");
+        };
+        assert_eq!(sent.history.cpu_percent.len(), 9);
+        let newest = sent.history.cpu_percent.back().copied().unwrap_or_default();
+        assert!((newest - 50.0).abs() < 0.1, "{newest}");
+    }
+
+    #[test]
+    fn config_keys_reach_each_host_source() {
+        let local = EndpointUrl::Unix("/var/run/docker.sock".into());
+        let config = DockerConfig {
+            stats_streams: 3,
+            sample_every: std::time::Duration::from_secs(9),
+            ..DockerConfig::default()
+        };
+        let host = source(local.clone(), &config);
+        assert_eq!(host.policy.max_streams, 3);
+        assert_eq!(host.policy.sparse_every, std::time::Duration::from_secs(9));
+        assert!(host.read_log_files, "auto reads a local engine's files");
+        let never = DockerConfig {
+            log_file: LogFileUse::Never,
+            ..config
+        };
+        assert!(!source(local, &never).read_log_files);
+        // A remote engine's log files are never on this machine.
+        let remote = EndpointUrl::parse("tcp://build:2375").unwrap();
+        assert!(!source(remote, &DockerConfig::default()).read_log_files);
     }
 }

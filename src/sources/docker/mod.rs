@@ -8,7 +8,8 @@
 //! in one batch.
 //!
 //! - [`endpoint`], [`discover`]: which engines, found as the docker CLI finds them.
-//! - [`connect`]: a client per endpoint, API version agreed, errors named.
+//! - [`connect`]: a client per endpoint (unix socket, TCP, TLS, or [`ssh`]), API version
+//!   agreed, errors named.
 //! - [`convert`], [`listing`], [`events`]: the engine's answers as the store's containers.
 //! - [`stats`]: a small budget of samples per host, spent where the user looks: the
 //!   selected container streams, rows on screen are sampled in turn, the rest sparsely.
@@ -28,10 +29,12 @@ pub mod interest;
 pub mod listing;
 pub mod logs;
 mod session;
+pub mod settings;
+pub mod ssh;
 pub mod stats;
 
 pub use discover::Discovery;
-pub use endpoint::{DockerEndpoint, EndpointUrl};
+pub use endpoint::{DockerEndpoint, EndpointUrl, SshTarget, TlsFiles};
 pub use exec::{ExecOutcome, ExecRequest, exec_to_file};
 pub use interest::{DockerControl, DockerInterest, LogStart};
 pub use stats::StatsPolicy;

@@ -50,9 +50,14 @@ impl TableSpec for EventsTable {
         let (Some(x), Some(y)) = (get(fleet, a), get(fleet, b)) else {
             return Ordering::Equal;
         };
+        // Warnings first, then grouped by the object they are about (its events adjacent,
+        // newest first), so "what is wrong with api-7d9f" reads as one block.
         let default = || {
             x.kind
                 .cmp(&y.kind)
+                .then_with(|| x.context.cmp(&y.context))
+                .then_with(|| x.namespace.cmp(&y.namespace))
+                .then_with(|| x.object.cmp(&y.object))
                 .then(y.last_seen.cmp(&x.last_seen))
                 .then(x.name.cmp(&y.name))
         };

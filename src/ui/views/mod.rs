@@ -51,6 +51,45 @@ pub fn table_spec(view: ViewKind) -> Option<&'static dyn TableSpec> {
     }
 }
 
+/// The resources a view lists, as the Kubernetes API names them.
+fn resources_of(view: ViewKind) -> &'static [&'static str] {
+    match view {
+        ViewKind::Workloads => &[
+            "deployments",
+            "statefulsets",
+            "daemonsets",
+            "jobs",
+            "cronjobs",
+        ],
+        ViewKind::Pods => &["pods"],
+        ViewKind::Nodes => &["nodes"],
+        ViewKind::Events => &["events"],
+        _ => &[],
+    }
+}
+
+/// "⊘ nodes: forbidden in sim-prod-viewer" when a context in scope refused to list what the
+/// view shows: the table is missing those rows, not empty of them.
+pub fn forbidden_note(
+    view: ViewKind,
+    fleet: &crate::store::Fleet,
+    scope: &crate::ui::state::ScopeFilter,
+) -> Option<String> {
+    let resources = resources_of(view);
+    let refused: Vec<String> = fleet
+        .access
+        .forbidden_reads()
+        .filter(|(context, resource)| resources.contains(resource) && scope.admits_context(context))
+        .map(|(context, resource)| format!("{resource} in {context}"))
+        .collect();
+    (!refused.is_empty()).then(|| {
+        format!(
+            " ⊘ forbidden: {} (the API refused to list them for you)",
+            refused.join(", ")
+        )
+    })
+}
+
 /// What an empty table says, so "nothing here" never reads as "all is well" by accident.
 pub fn empty_message(view: ViewKind, filtered: bool) -> String {
     if filtered {

@@ -183,23 +183,59 @@ impl TableSpec for NodesTable {
             }
             Row::Host(h) => {
                 let s = &h.latest;
+                // Per-core bars after the core count: one busy core among idle ones shows.
+                let cores = if s.cpu_per_core.is_empty() {
+                    format!("host {}c", s.cores)
+                } else {
+                    format!(
+                        "{}c {}",
+                        s.cores,
+                        format::sparkline(s.cpu_per_core.iter().copied(), 9, 100.0)
+                    )
+                };
+                let memory = format!(
+                    "{} of {}",
+                    pct(Some(s.memory_percent())),
+                    format::bytes(s.memory_total_bytes)
+                );
+                // Wide screens only: the rest of what the host reports.
+                let mut history = format::sparkline(h.cpu_history.iter().copied(), 20, 100.0);
+                if s.net_rx_bytes_per_s > 0.0 || s.net_tx_bytes_per_s > 0.0 {
+                    history.push_str(&format!(
+                        " ↓{}/s ↑{}/s",
+                        format::bytes(s.net_rx_bytes_per_s as u64),
+                        format::bytes(s.net_tx_bytes_per_s as u64)
+                    ));
+                }
+                if s.swap_used_bytes > 0 {
+                    history.push_str(&format!(" swap {}", pct(Some(s.swap_percent()))));
+                }
+                if let Some(disk) = s.worst_disk() {
+                    history.push_str(&format!(
+                        " {} {} free",
+                        disk.mount,
+                        format::bytes(disk.total_bytes.saturating_sub(disk.used_bytes))
+                    ));
+                }
+                let read_only: Vec<&str> = s
+                    .disks
+                    .iter()
+                    .filter(|d| d.read_only)
+                    .map(|d| d.mount.as_str())
+                    .collect();
+                if !read_only.is_empty() {
+                    history.push_str(&format!(" read-only {}", read_only.join(",")));
+                }
                 vec![
                     CellText::plain(h.id.name.clone()),
                     CellText::plain(h.id.source.clone()),
                     status,
-                    CellText::plain(format!("host {}c", s.cores)),
+                    CellText::plain(cores),
                     CellText::plain(format!("{} ld {:.1}", pct(Some(s.cpu_percent)), s.load1)),
-                    CellText::plain(format!(
-                        "{} of {}",
-                        pct(Some(s.memory_percent())),
-                        format::bytes(s.memory_total_bytes)
-                    )),
+                    CellText::plain(memory),
                     CellText::plain(pct(s.worst_disk_percent())),
                     CellText::plain("-"),
-                    CellText::new(
-                        format::sparkline(h.cpu_history.iter().copied(), 20, 100.0),
-                        "sparkline",
-                    ),
+                    CellText::new(history, "sparkline"),
                     CellText::plain("-"),
                 ]
             }

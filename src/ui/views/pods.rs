@@ -25,7 +25,17 @@ const COLUMNS: &[Column] = &[
     Column::wide("MEM", Constraint::Length(6), 110),
     Column::wide("NODE", Constraint::Fill(1), 100),
     Column::new("AGE", Constraint::Length(4)),
+    Column::wide("CPU TREND", Constraint::Length(10), 170),
 ];
+
+/// The pod's CPU over the last samples of metrics.k8s.io, scaled to its own peak.
+fn cpu_trend(fleet: &Fleet, pod: &Pod) -> String {
+    let Some(history) = fleet.usage.pod(&pod.id) else {
+        return String::new();
+    };
+    let peak = history.cpu_millis.iter().copied().max().unwrap_or(0).max(1) as f64;
+    format::sparkline(history.cpu_millis.iter().map(|v| *v as f64), 10, peak)
+}
 
 fn get(fleet: &Fleet, i: u32) -> Option<&Pod> {
     fleet.pods.get_index(i as usize)
@@ -130,6 +140,7 @@ impl TableSpec for PodsTable {
             CellText::plain(format::opt(p.memory_bytes, format::bytes)),
             CellText::plain(p.node.clone().unwrap_or_else(|| "-".into())),
             CellText::plain(format::age(p.created, now)),
+            CellText::new(cpu_trend(fleet, p), "table.dim"),
         ]
     }
 }

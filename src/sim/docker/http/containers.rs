@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::{ApiError, DockerSim, Query, flag};
+use crate::sim::common::time::Nanos;
 use crate::sim::docker::estate::{ActionError, Estate};
 use crate::sim::docker::filters::Filters;
-use crate::sim::docker::units::Nanos;
 use crate::sim::docker::{inspect as inspect_doc, summary};
 
 /// `GET /containers/json?all=&filters=`.

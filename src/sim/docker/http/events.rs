@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{ApiError, DockerSim, Query, channel_body};
+use crate::sim::common::time::Nanos;
+use crate::sim::common::time::parse_api_time;
 use crate::sim::docker::events::{Event, EventFilter};
-use crate::sim::docker::timefmt::parse_api_time;
-use crate::sim::docker::units::Nanos;
 
 fn line(event: &Event) -> Bytes {
     let mut text = event.to_json().to_string();

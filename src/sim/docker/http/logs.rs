@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 
 use super::{ApiError, DockerSim, Query, channel_body, flag};
+use crate::sim::common::time::Nanos;
+use crate::sim::common::time::{parse_api_time, rfc3339_fixed};
 use crate::sim::docker::estate::ActionError;
 use crate::sim::docker::frames::{StreamSet, put_frame};
 use crate::sim::docker::lifecycle::Phase;
 use crate::sim::docker::logs::{self, LogLine};
-use crate::sim::docker::timefmt::{parse_api_time, rfc3339_fixed};
-use crate::sim::docker::units::Nanos;
 
 /// The parameters of one logs request.
 #[derive(Debug, Clone, Copy)]

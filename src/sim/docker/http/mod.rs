@@ -24,8 +24,8 @@ use tokio::sync::{Notify, mpsc};
 
 use super::estate::{ActionError, Estate};
 use super::filters::FilterError;
-use super::units::Nanos;
 use crate::sim::clock::SimClock;
+use crate::sim::common::time::Nanos;
 
 /// The API version the sim speaks; the docker CLI negotiates down to it.
 pub const API_VERSION: &str = "1.41";
@@ -52,7 +52,7 @@ impl DockerSim {
 
     /// Simulated now, in Unix nanoseconds.
     pub fn now(&self) -> Nanos {
-        i64::try_from(self.clock.now().as_nanosecond()).unwrap_or(Nanos::MAX)
+        i64::try_from(self.clock.calendar_now().as_nanosecond()).unwrap_or(Nanos::MAX)
     }
 
     /// Run `f` on the estate brought up to now. Never held across an `.await`.

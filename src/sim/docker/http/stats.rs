@@ -9,10 +9,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiError, DockerSim, Query, channel_body, flag, flag_or};
+use crate::sim::common::time::Nanos;
 use crate::sim::docker::estate::ActionError;
 use crate::sim::docker::lifecycle::Phase;
 use crate::sim::docker::stats::sample;
-use crate::sim::docker::units::Nanos;
 
 /// The daemon's collector samples once a second (real time).
 const INTERVAL: Duration = Duration::from_secs(1);

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{API_VERSION, DockerSim, ENGINE_VERSION, MIN_API_VERSION};
+use crate::sim::common::time::rfc3339_nano;
 use crate::sim::docker::lifecycle::Phase;
-use crate::sim::docker::timefmt::rfc3339_nano;
 
 /// `GET`/`HEAD /_ping`: `OK`, with the version headers the CLI negotiates from (axum
 /// answers `HEAD` from this handler without the body).

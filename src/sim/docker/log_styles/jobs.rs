@@ -1,11 +1,11 @@
 //! A Celery worker, a `pg_dump` backup job, and a generic service.
 
 use super::{Line, LineContext};
+use crate::sim::common::seeded::Rng;
+use crate::sim::common::time as timefmt;
+use crate::sim::common::time::Nanos;
 use crate::sim::docker::frames::StdStream::{Stderr, Stdout};
 use crate::sim::docker::lifecycle::StopReason;
-use crate::sim::docker::seeded::SplitMix;
-use crate::sim::docker::timefmt;
-use crate::sim::docker::units::Nanos;
 
 const TASKS: &[&str] = &[
     "shop.tasks.send_order_email",
@@ -22,7 +22,7 @@ fn celery(at: Nanos, level: &str, process: &str, msg: &str) -> Line {
     )
 }
 
-fn task_id(rng: &mut SplitMix) -> String {
+fn task_id(rng: &mut Rng) -> String {
     rng.uuid()
 }
 
@@ -67,10 +67,10 @@ pub fn worker_startup(ctx: &LineContext, at: Nanos) -> Vec<Line> {
     lines
 }
 
-pub fn worker_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool) -> Line {
+pub fn worker_line(_ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
     let task = *rng.pick(TASKS);
     let id = task_id(rng);
-    let worker = format!("ForkPoolWorker-{}", rng.between(1, 4));
+    let worker = format!("ForkPoolWorker-{}", rng.int_between(1, 4));
     if error {
         return celery(
             at,
@@ -161,7 +161,7 @@ pub fn backup_startup(ctx: &LineContext, at: Nanos) -> Vec<Line> {
     ]
 }
 
-pub fn backup_line(_ctx: &LineContext, rng: &mut SplitMix, _at: Nanos, error: bool) -> Line {
+pub fn backup_line(_ctx: &LineContext, rng: &mut Rng, _at: Nanos, error: bool) -> Line {
     const TABLES: &[&str] = &[
         "customers",
         "orders",
@@ -221,7 +221,7 @@ pub fn generic_startup(ctx: &LineContext, at: Nanos) -> Vec<Line> {
     )]
 }
 
-pub fn generic_line(ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool) -> Line {
+pub fn generic_line(ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
     let t = timefmt::rfc3339_millis(at);
     if error {
         return (
@@ -237,7 +237,7 @@ pub fn generic_line(ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: boo
         format!(
             "{t} level=info msg=\"heartbeat\" service={} uptime_checks={} queue_depth={}",
             ctx.name,
-            rng.between(1, 10_000),
+            rng.int_between(1, 10_000),
             rng.below(20)
         ),
     )

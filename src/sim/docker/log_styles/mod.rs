@@ -11,8 +11,8 @@ mod web;
 use super::frames::StdStream;
 use super::lifecycle::StopReason;
 use super::scenario::LogStyle;
-use super::seeded::SplitMix;
-use super::units::Nanos;
+use crate::sim::common::seeded::Rng;
+use crate::sim::common::time::Nanos;
 
 /// What a line may mention about the container that writes it.
 #[derive(Debug, Clone)]
@@ -50,13 +50,7 @@ pub fn startup(
 }
 
 /// One line of steady work; `error` asks for a failure of the kind this program reports.
-pub fn steady(
-    style: LogStyle,
-    ctx: &LineContext,
-    rng: &mut SplitMix,
-    at: Nanos,
-    error: bool,
-) -> Line {
+pub fn steady(style: LogStyle, ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
     match style {
         LogStyle::Nginx => web::nginx_line(ctx, rng, at, error),
         LogStyle::App => web::app_line(ctx, rng, at, error),
@@ -106,22 +100,22 @@ pub(crate) const PATHS: &[&str] = &[
 ];
 
 /// A request path with any `{id}` filled in.
-pub(crate) fn path(rng: &mut SplitMix) -> String {
+pub(crate) fn path(rng: &mut Rng) -> String {
     let template = *rng.pick(PATHS);
-    template.replace("{id}", &rng.between(1000, 99_999).to_string())
+    template.replace("{id}", &rng.int_between(1000, 99_999).to_string())
 }
 
 /// A client address inside the Compose network or from the load balancer.
-pub(crate) fn client_ip(rng: &mut SplitMix) -> String {
+pub(crate) fn client_ip(rng: &mut Rng) -> String {
     if rng.chance(0.7) {
-        format!("10.0.{}.{}", rng.between(1, 4), rng.between(2, 250))
+        format!("10.0.{}.{}", rng.int_between(1, 4), rng.int_between(2, 250))
     } else {
-        format!("172.18.0.{}", rng.between(2, 9))
+        format!("172.18.0.{}", rng.int_between(2, 9))
     }
 }
 
 /// A request id such as application middleware adds.
-pub(crate) fn request_id(rng: &mut SplitMix) -> String {
+pub(crate) fn request_id(rng: &mut Rng) -> String {
     format!("{:012x}", rng.next_u64() & 0xffff_ffff_ffff)
 }
 
@@ -155,8 +149,8 @@ mod tests {
         let at = 1_795_371_578_123_456_789;
         for style in STYLES {
             for k in 0..200 {
-                let a = steady(style, &ctx(), &mut SplitMix::new(k), at, k % 7 == 0);
-                let b = steady(style, &ctx(), &mut SplitMix::new(k), at, k % 7 == 0);
+                let a = steady(style, &ctx(), &mut Rng::keyed(k), at, k % 7 == 0);
+                let b = steady(style, &ctx(), &mut Rng::keyed(k), at, k % 7 == 0);
                 assert_eq!(a, b, "{style:?} is deterministic");
                 assert!(!a.1.contains('\n'), "{style:?}: {}", a.1);
                 assert!(!a.1.is_empty(), "{style:?}");
@@ -191,7 +185,7 @@ mod tests {
     #[test]
     fn nginx_access_lines_look_like_the_combined_format() {
         let at = 1_795_371_578_000_000_000;
-        let (stream, line) = steady(LogStyle::Nginx, &ctx(), &mut SplitMix::new(1), at, false);
+        let (stream, line) = steady(LogStyle::Nginx, &ctx(), &mut Rng::keyed(1), at, false);
         assert_eq!(stream, StdStream::Stdout);
         assert!(line.contains("[22/Nov/2026:18:19:38 +0000] \""), "{line}");
         assert!(line.contains(" HTTP/1.1\" "), "{line}");

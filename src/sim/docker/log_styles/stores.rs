@@ -1,11 +1,11 @@
 //! PostgreSQL (the official image logs to stderr) and Redis.
 
 use super::{Line, LineContext};
+use crate::sim::common::seeded::Rng;
+use crate::sim::common::time as timefmt;
+use crate::sim::common::time::Nanos;
 use crate::sim::docker::frames::StdStream::{Stderr, Stdout};
 use crate::sim::docker::lifecycle::StopReason;
-use crate::sim::docker::seeded::SplitMix;
-use crate::sim::docker::timefmt;
-use crate::sim::docker::units::Nanos;
 
 const TABLES: &[&str] = &[
     "orders",
@@ -85,8 +85,8 @@ pub fn postgres_startup(ctx: &LineContext, at: Nanos, after: Option<StopReason>)
     lines
 }
 
-pub fn postgres_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool) -> Line {
-    let pid = rng.between(60, 400);
+pub fn postgres_line(_ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
+    let pid = rng.int_between(60, 400);
     let table = *rng.pick(TABLES);
     if error {
         return match rng.below(4) {
@@ -114,8 +114,8 @@ pub fn postgres_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: b
                 "ERROR",
                 &format!(
                     "deadlock detected DETAIL:  Process {pid} waits for ShareLock on transaction {}; blocked by process {}.",
-                    rng.between(70_000, 90_000),
-                    rng.between(60, 400)
+                    rng.int_between(70_000, 90_000),
+                    rng.int_between(60, 400)
                 ),
             ),
         };
@@ -123,7 +123,7 @@ pub fn postgres_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: b
     match rng.below(6) {
         0 => pg(at, 27, "LOG", "checkpoint starting: time"),
         1 => {
-            let buffers = rng.between(40, 900);
+            let buffers = rng.int_between(40, 900);
             pg(
                 at,
                 27,
@@ -133,9 +133,9 @@ pub fn postgres_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: b
                     buffers as f64 / 163.84,
                     20.0 + 10.0 * rng.unit(),
                     30.0 + 2.0 * rng.unit(),
-                    rng.between(10, 60),
-                    rng.between(500, 4000),
-                    rng.between(2000, 5000),
+                    rng.int_between(10, 60),
+                    rng.int_between(500, 4000),
+                    rng.int_between(2000, 5000),
                 ),
             )
         }
@@ -145,7 +145,7 @@ pub fn postgres_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: b
             "LOG",
             &format!(
                 "automatic vacuum of table \"shop.public.{table}\": index scans: 1 pages: 0 removed, {} remain, 0 skipped due to pins, 0 skipped frozen",
-                rng.between(100, 9000)
+                rng.int_between(100, 9000)
             ),
         ),
         3 => pg(
@@ -154,8 +154,8 @@ pub fn postgres_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: b
             "LOG",
             &format!(
                 "automatic analyze of table \"shop.public.{table}\" system usage: CPU: user: 0.0{} s, system: 0.00 s, elapsed: 0.0{} s",
-                rng.between(1, 9),
-                rng.between(1, 9)
+                rng.int_between(1, 9),
+                rng.int_between(1, 9)
             ),
         ),
         _ => pg(
@@ -165,7 +165,7 @@ pub fn postgres_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: b
             &format!(
                 "duration: {:.3} ms  statement: SELECT o.id, o.status, o.total FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.id = {} ORDER BY o.created_at DESC LIMIT 20",
                 1000.0 + 2500.0 * rng.unit(),
-                rng.between(1000, 99_999)
+                rng.int_between(1000, 99_999)
             ),
         ),
     }
@@ -274,8 +274,8 @@ pub fn redis_startup(ctx: &LineContext, at: Nanos) -> Vec<Line> {
     ]
 }
 
-pub fn redis_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool) -> Line {
-    let child = rng.between(20, 9000);
+pub fn redis_line(_ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
+    let child = rng.int_between(20, 9000);
     if error {
         return redis(
             at,
@@ -293,7 +293,10 @@ pub fn redis_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool
             "M",
             1,
             '*',
-            &format!("{} changes in 300 seconds. Saving...", rng.between(10, 400)),
+            &format!(
+                "{} changes in 300 seconds. Saving...",
+                rng.int_between(10, 400)
+            ),
         ),
         1 => redis(
             at,
@@ -310,8 +313,8 @@ pub fn redis_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool
             '*',
             &format!(
                 "Fork CoW for RDB: current {} MB, peak {} MB, average 0 MB",
-                rng.between(0, 2),
-                rng.between(1, 3)
+                rng.int_between(0, 2),
+                rng.int_between(1, 3)
             ),
         ),
         _ => redis(at, "M", 1, '*', "Background saving terminated with success"),

@@ -1,11 +1,11 @@
 //! nginx, a JSON-logging HTTP API, and Grafana.
 
 use super::{Line, LineContext, client_ip, path, request_id};
+use crate::sim::common::seeded::Rng;
+use crate::sim::common::time as timefmt;
+use crate::sim::common::time::Nanos;
 use crate::sim::docker::frames::StdStream::{Stderr, Stdout};
 use crate::sim::docker::lifecycle::StopReason;
-use crate::sim::docker::seeded::SplitMix;
-use crate::sim::docker::timefmt;
-use crate::sim::docker::units::Nanos;
 
 const AGENTS: &[&str] = &[
     "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
@@ -37,12 +37,12 @@ pub fn nginx_startup(_ctx: &LineContext, at: Nanos) -> Vec<Line> {
     ]
 }
 
-pub fn nginx_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool) -> Line {
+pub fn nginx_line(_ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
     let method = *rng.pick(METHODS);
     let request_path = path(rng);
     if error && rng.chance(0.4) {
-        let conn = rng.between(100, 99_999);
-        let upstream = rng.between(2, 9);
+        let conn = rng.int_between(100, 99_999);
+        let upstream = rng.int_between(2, 9);
         return (
             Stderr,
             format!(
@@ -60,7 +60,7 @@ pub fn nginx_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool
     let bytes = match status {
         304 => 0,
         502..=504 => 157,
-        _ => rng.between(180, 48_000),
+        _ => rng.int_between(180, 48_000),
     };
     let referer = if rng.chance(0.5) {
         "https://shop.example.com/".to_string()
@@ -150,7 +150,7 @@ pub fn app_startup(ctx: &LineContext, at: Nanos) -> Vec<Line> {
     ]
 }
 
-pub fn app_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool) -> Line {
+pub fn app_line(_ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
     let method = *rng.pick(METHODS);
     let request_path = path(rng);
     let id = request_id(rng);
@@ -279,7 +279,7 @@ pub fn grafana_startup(ctx: &LineContext, at: Nanos) -> Vec<Line> {
     ]
 }
 
-pub fn grafana_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bool) -> Line {
+pub fn grafana_line(_ctx: &LineContext, rng: &mut Rng, at: Nanos, error: bool) -> Line {
     let t = timefmt::rfc3339_fixed(at);
     if error {
         return (
@@ -315,9 +315,9 @@ pub fn grafana_line(_ctx: &LineContext, rng: &mut SplitMix, at: Nanos, error: bo
                 format!(
                     "logger=context userId=1 orgId=1 uname=admin t={t} level=info msg=\"Request Completed\" method=GET path={api} status=200 remote_addr={} time_ms={} duration={:.3}ms size={} referer= handler={api} status_source=server",
                     client_ip(rng),
-                    rng.between(1, 90),
+                    rng.int_between(1, 90),
                     1.0 + 80.0 * rng.unit(),
-                    rng.between(0, 12_000),
+                    rng.int_between(0, 12_000),
                 ),
             )
         }

@@ -8,8 +8,8 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, ReplicaSetSpec};
 use k8s_openapi::api::core::v1::{Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 
+use crate::sim::common::seeded::{fnv, safe_encode};
 use crate::sim::kube::admission::Admission;
-use crate::sim::kube::rng::{fnv, safe_encode};
 use crate::sim::kube::types::SimObject;
 
 /// The label a Deployment's ReplicaSets and pods carry its template hash in.

@@ -11,11 +11,14 @@ use super::cron::Schedule;
 use super::events::{self, Involved, Source};
 use super::job::finished;
 use super::{Env, Timer};
+use crate::sim::common::time::rfc3339_secs;
 use crate::sim::kube::admission::Admission;
 use crate::sim::kube::resources::Kind;
 
-/// The Job a CronJob makes for `scheduled` (also used for the initial history).
-pub fn job_for(cronjob: &CronJob, scheduled: jiff::Timestamp) -> Job {
+/// The Job a CronJob makes for `scheduled` (also used for the initial history), named
+/// after that time on the simulated calendar; `stamp` is the timestamp written for it
+/// (the same for history; see `sim::clock`).
+pub fn job_for(cronjob: &CronJob, scheduled: jiff::Timestamp, stamp: jiff::Timestamp) -> Job {
     let spec = cronjob.spec.clone();
     let template = spec.job_template;
     let name = format!(
@@ -27,7 +30,7 @@ pub fn job_for(cronjob: &CronJob, scheduled: jiff::Timestamp) -> Job {
     let mut annotations = meta.annotations.unwrap_or_default();
     annotations.insert(
         "batch.kubernetes.io/cronjob-scheduled-timestamp".into(),
-        jiff::fmt::strtime::format("%Y-%m-%dT%H:%M:%SZ", scheduled).unwrap_or_default(),
+        rfc3339_secs(stamp),
     );
     Job {
         metadata: ObjectMeta {
@@ -77,19 +80,21 @@ pub fn reconcile(env: &mut Env, namespace: &str, name: &str) {
     let mut status = cronjob.status.clone().unwrap_or_default();
     let source = Source::Controller("cronjob-controller");
 
+    // Schedules run on the simulated calendar; objects hold stamps (see `sim::clock`).
+    let map = env.cluster.clock.map();
+    let today = map.calendar(env.secs);
     let last = status
         .last_schedule_time
         .as_ref()
         .or(cronjob.metadata.creation_timestamp.as_ref())
-        .map_or(env.now, |t| t.0);
+        .map_or(today, |t| map.stamp_to_calendar(t.0));
     let next = schedule.next_after(last);
-    if let Some(due) = next.filter(|t| *t <= env.now)
+    if let Some(due) = next.filter(|t| *t <= today)
         && spec.suspend != Some(true)
     {
         // Missed runs collapse into the latest one, as after a controller restart.
-        let due = schedule
-            .last_at_or_before(env.now, 86_400 * 7)
-            .unwrap_or(due);
+        let due = schedule.last_at_or_before(today, 86_400 * 7).unwrap_or(due);
+        let due_stamp = map.calendar_to_stamp(due);
         let running: Vec<&Job> = jobs.iter().filter(|j| finished(j).is_none()).collect();
         let policy = spec.concurrency_policy.as_deref().unwrap_or("Allow");
         let skip = policy == "Forbid" && !running.is_empty();
@@ -115,7 +120,7 @@ pub fn reconcile(env: &mut Env, namespace: &str, name: &str) {
                 "Not starting job because prior execution is running and concurrency policy is Forbid",
             );
         } else {
-            let mut job = job_for(&cronjob, due);
+            let mut job = job_for(&cronjob, due, due_stamp);
             job.metadata.uid = Some(env.store.new_uid());
             job.apply_defaults();
             let job_name = job.metadata.name.clone().unwrap_or_default();
@@ -130,7 +135,7 @@ pub fn reconcile(env: &mut Env, namespace: &str, name: &str) {
                 jobs.push(created);
             }
         }
-        status.last_schedule_time = Some(Time(due));
+        status.last_schedule_time = Some(Time(due_stamp));
     }
     jobs.sort_by_key(|j| j.metadata.creation_timestamp.clone());
     // History limits: the oldest finished Jobs beyond them are deleted.
@@ -186,10 +191,10 @@ pub fn reconcile(env: &mut Env, namespace: &str, name: &str) {
     let after = status
         .last_schedule_time
         .as_ref()
-        .map_or(env.now, |t| t.0)
-        .max(env.now);
+        .map_or(today, |t| map.stamp_to_calendar(t.0))
+        .max(today);
     if let Some(next) = schedule.next_after(after) {
-        let wait = (next.as_second() - env.now.as_second()) as f64;
+        let wait = map.calendar_secs(next) - env.secs;
         let key: Box<str> = format!("{namespace}/{name}").into();
         env.sched.once(
             env.secs + wait.max(0.0) + 0.5,

@@ -424,9 +424,8 @@ fn write_status(
         let last = conditions
             .get("Progressing")
             .and_then(|c| c.last_update_time.as_ref())
-            .map(|t| t.0.as_second());
-        let stuck =
-            !progressed && last.is_some_and(|t| env.now.as_second() - t > i64::from(deadline));
+            .map(|t| env.cluster.clock.map().secs_at(t.0));
+        let stuck = !progressed && last.is_some_and(|t| env.secs - t > f64::from(deadline));
         if stuck {
             (
                 false,

@@ -6,9 +6,9 @@ use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 
 use super::Env;
+use crate::sim::common::seeded::fnv;
 use crate::sim::kube::object::StoredObject;
 use crate::sim::kube::resources::Kind;
-use crate::sim::kube::rng::fnv;
 use crate::sim::kube::types::SimObject;
 
 /// At most this many Events are kept; the oldest go first.
@@ -142,25 +142,28 @@ fn record(
 
 /// Remove expired events, and the oldest beyond the cap.
 pub fn sweep(env: &mut Env) {
-    let now = env.now.as_second();
-    let mut events: Vec<(i64, String, String)> = env
+    let now = env.secs;
+    let map = env.cluster.clock.map();
+    let mut events: Vec<(f64, String, String)> = env
         .store
         .list(Kind::Event, None, None)
         .filter_map(|o| {
             let e: Event = o.parse().ok()?;
-            let last = e
-                .last_timestamp
-                .as_ref()
-                .or(e.first_timestamp.as_ref())?
-                .0
-                .as_second();
-            Some((last, o.namespace().to_string(), o.name().to_string()))
+            let last = e.last_timestamp.as_ref().or(e.first_timestamp.as_ref())?.0;
+            Some((
+                map.secs_at(last),
+                o.namespace().to_string(),
+                o.name().to_string(),
+            ))
         })
         .collect();
-    events.sort();
+    events.sort_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then_with(|| (&a.1, &a.2).cmp(&(&b.1, &b.2)))
+    });
     let excess = events.len().saturating_sub(MAX_EVENTS);
     for (i, (last, namespace, name)) in events.iter().enumerate() {
-        if i < excess || now - last > TTL_SECS {
+        if i < excess || now - last > TTL_SECS as f64 {
             env.store.delete(Kind::Event, namespace, name);
         }
     }

@@ -12,10 +12,10 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use super::events::{self, Involved, Source};
 use super::pod_status::{self, Stage};
 use super::{Env, Timer};
+use crate::sim::common::seeded::Rng;
 use crate::sim::kube::faults::ActiveFault;
 use crate::sim::kube::object::Phase;
 use crate::sim::kube::resources::Kind;
-use crate::sim::kube::rng::Rng;
 use crate::sim::kube::scenario::FaultKind;
 
 /// How long a container takes to stop after SIGTERM (simulated seconds).

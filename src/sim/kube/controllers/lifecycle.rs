@@ -32,9 +32,9 @@ pub fn begin_deletion(
                         .as_ref()
                         .and_then(|s| s.termination_grace_period_seconds))
                     .unwrap_or(30);
-                let at = now
-                    .checked_add(jiff::SignedDuration::from_secs(grace))
-                    .unwrap_or(now);
+                // The grace period passes in simulated time (see `sim::clock`).
+                let clock = store.clock();
+                let at = clock.map().stamp(clock.elapsed_secs() + grace as f64);
                 pod.metadata.deletion_timestamp = Some(Time(at));
                 pod.metadata.deletion_grace_period_seconds = Some(grace);
                 pod = store.update(pod)?;

@@ -32,9 +32,9 @@ use super::cluster::Cluster;
 use super::faults::FaultEdge;
 use super::object::{Phase, StoredObject};
 use super::resources::Kind;
-use super::rng::Rng;
 use super::scenario::ChurnSpec;
 use super::store::{Change, EventType, Store};
+use crate::sim::common::seeded::Rng;
 
 /// Something to do at a simulated time.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

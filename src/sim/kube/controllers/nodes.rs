@@ -15,8 +15,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time
 
 use super::events::{self, Involved, Source};
 use super::{Env, Timer, lifecycle, pod_status};
+use crate::sim::common::seeded::{Rng, fnv};
 use crate::sim::kube::resources::Kind;
-use crate::sim::kube::rng::{Rng, fnv};
 
 /// Lease renewal period (simulated seconds).
 pub const HEARTBEAT_SECS: f64 = 10.0;
@@ -122,7 +122,7 @@ pub fn build_node(
                 kernel_version: "6.8.0-1019-aws".into(),
                 kube_proxy_version: "v1.32.4".into(),
                 kubelet_version: "v1.32.4".into(),
-                machine_id: format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()),
+                machine_id: rng.hex(2),
                 operating_system: "linux".into(),
                 os_image: "Ubuntu 24.04.1 LTS".into(),
                 system_uuid: rng.uuid(),
@@ -237,7 +237,7 @@ pub fn heartbeat(env: &mut Env) {
             .and_then(|s| s.conditions.as_ref())
             .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
             .and_then(|c| c.last_heartbeat_time.as_ref())
-            .is_none_or(|t| env.now.as_second() - t.0.as_second() >= STATUS_SECS);
+            .is_none_or(|t| env.secs - env.cluster.clock.map().secs_at(t.0) >= STATUS_SECS as f64);
         if stale {
             for c in node
                 .status

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use crate::sim::kube::rng::{Rng, fnv};
+use crate::sim::common::seeded::{Rng, fnv};
 
 /// Where a pod's containers are in their life (the sim moves a pod's containers together).
 #[derive(Debug, Clone, PartialEq)]
@@ -164,13 +164,7 @@ pub fn set_running(pod: &mut Pod, now: Timestamp, rng: &mut Rng) {
             }),
             ..ContainerState::default()
         });
-        c.container_id = Some(format!(
-            "containerd://{:016x}{:016x}{:016x}{:016x}",
-            rng.next_u64(),
-            rng.next_u64(),
-            rng.next_u64(),
-            rng.next_u64()
-        ));
+        c.container_id = Some(format!("containerd://{}", rng.hex(4)));
         c.started = Some(true);
         c.ready = false;
     }

@@ -2,6 +2,11 @@
 //! watch, logs) and is refused every change with 403 — and SelfSubjectAccessReview
 //! answers accordingly, so `kubectl auth can-i` tells the truth.
 //!
+//! The viewer stands for the usual namespace-bound read-only role (a RoleBinding to the
+//! `view` ClusterRole): it reads what lives in namespaces, but not the cluster-scoped
+//! nodes nor their metrics (`metrics.k8s.io` NodeMetrics), which such a role never
+//! grants. A console must cope with that: its nodes view says "forbidden", nothing more.
+//!
 //! Who is asking: kubectl (client-go) sends no credentials at all to an `http://` server
 //! (clientcmd reads a kubeconfig's user only for https), so the viewer's kubeconfig
 //! cluster entry points at `…/as/viewer`, and a request there is the viewer's. Clients
@@ -47,6 +52,11 @@ impl User {
         }
     }
 
+    /// What only a cluster-wide role may read.
+    fn cluster_only(kind: Kind) -> bool {
+        matches!(kind, Kind::Node | Kind::NodeMetrics)
+    }
+
     /// Whether this user may `verb` the resource (subresource `sub`).
     pub fn may(&self, verb: &str, resource_kind: Kind, sub: Option<&str>) -> bool {
         if self.admin {
@@ -58,6 +68,9 @@ impl User {
         );
         match verb {
             "create" => review,
+            // Nodes and their metrics are cluster-scoped: a namespace-bound role cannot
+            // read them.
+            "get" | "list" | "watch" if Self::cluster_only(resource_kind) => false,
             // Reading logs is `get pods/log`; exec and attach are not reads.
             "get" | "list" | "watch" => matches!(sub, None | Some("log" | "status" | "scale")),
             _ => false,
@@ -161,12 +174,38 @@ fn access_review(user: &User, mut body: Value) -> Value {
 }
 
 fn rules_review(user: &User, mut body: Value) -> Value {
-    let verbs: Vec<&str> = if user.admin {
-        vec!["*"]
+    let mut rules = if user.admin {
+        vec![json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})]
     } else {
-        vec!["get", "list", "watch"]
+        // Rules only grant, so the viewer's are spelled out per API group: every
+        // readable resource (and its readable subresources), nodes left out.
+        let mut groups: Vec<&str> = Vec::new();
+        for r in &RESOURCES {
+            if !groups.contains(&r.group) {
+                groups.push(r.group);
+            }
+        }
+        groups
+            .into_iter()
+            .filter_map(|group| {
+                let resources: Vec<String> = RESOURCES
+                    .iter()
+                    .filter(|r| r.group == group && r.verbs.contains(&"list"))
+                    .filter(|r| user.may("list", r.kind_id, None))
+                    .flat_map(|r| {
+                        let subs = r.subresources.iter().filter(|(sub, verbs)| {
+                            verbs.contains(&"get") && user.may("get", r.kind_id, Some(sub))
+                        });
+                        std::iter::once(r.plural.to_string())
+                            .chain(subs.map(|(sub, _)| format!("{}/{sub}", r.plural)))
+                    })
+                    .collect();
+                (!resources.is_empty()).then(|| {
+                    json!({"verbs": ["get", "list", "watch"], "apiGroups": [group], "resources": resources})
+                })
+            })
+            .collect()
     };
-    let mut rules = vec![json!({"verbs": verbs, "apiGroups": ["*"], "resources": ["*"]})];
     rules.push(json!({
         "verbs": ["create"],
         "apiGroups": ["authorization.k8s.io"],
@@ -194,6 +233,53 @@ mod tests {
         assert!(!User::VIEWER.may("patch", Kind::Deployment, Some("scale")));
         assert!(User::VIEWER.may("create", Kind::SelfSubjectAccessReview, None));
         assert!(User::ADMIN.may("delete", Kind::Node, None));
+    }
+
+    #[test]
+    fn viewers_do_not_read_nodes_or_node_metrics() {
+        for verb in ["get", "list", "watch"] {
+            assert!(!User::VIEWER.may(verb, Kind::Node, None));
+            assert!(!User::VIEWER.may(verb, Kind::Node, Some("status")));
+            assert!(!User::VIEWER.may(verb, Kind::NodeMetrics, None));
+            assert!(User::VIEWER.may(verb, Kind::PodMetrics, None));
+            assert!(User::VIEWER.may(verb, Kind::Namespace, None));
+            assert!(User::ADMIN.may(verb, Kind::Node, None));
+        }
+        let ask = json!({"spec": {"resourceAttributes": {"verb": "list", "resource": "nodes"}}});
+        assert_eq!(
+            access_review(&User::VIEWER, ask.clone())["status"]["allowed"],
+            false
+        );
+        assert_eq!(access_review(&User::ADMIN, ask)["status"]["allowed"], true);
+        let metrics = json!({"spec": {"resourceAttributes": {"verb": "get", "group": "metrics.k8s.io", "resource": "nodes"}}});
+        assert_eq!(
+            access_review(&User::VIEWER, metrics)["status"]["allowed"],
+            false
+        );
+        let rules = rules_review(&User::VIEWER, json!({}));
+        let text = rules["status"]["resourceRules"].to_string();
+        assert!(
+            text.contains("\"pods/log\"") && !text.contains("\"nodes\""),
+            "{text}"
+        );
+        assert!(!text.contains("\"*\""), "{text}");
+    }
+
+    #[test]
+    fn a_viewer_listing_nodes_is_told_like_the_real_api() {
+        let e = ApiError::forbidden(
+            User::VIEWER.name,
+            "list",
+            Kind::Node.resource(),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(e.code, 403);
+        assert_eq!(
+            e.message,
+            "nodes is forbidden: User \"sim-viewer\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"
+        );
     }
 
     #[test]

@@ -9,10 +9,11 @@ use serde_json::{Value, json};
 
 use super::target::Target;
 use super::{Ctx, Reply, reply};
+use crate::sim::common::seeded::{fnv, hash};
+use crate::sim::common::time::rfc3339_secs;
 use crate::sim::kube::cluster::Cluster;
 use crate::sim::kube::object::Phase;
 use crate::sim::kube::resources::Kind;
-use crate::sim::kube::rng::{fnv, hash};
 use crate::sim::kube::scenario::{FaultKind, LogStyle};
 use crate::sim::kube::status::ApiError;
 
@@ -210,5 +211,5 @@ fn node_usage(cluster: &Cluster, node: &Node, pods: (f64, f64)) -> Value {
 }
 
 fn timestamp(cluster: &Cluster) -> String {
-    jiff::fmt::strtime::format("%Y-%m-%dT%H:%M:%SZ", cluster.clock.now()).unwrap_or_default()
+    rfc3339_secs(cluster.clock.now())
 }

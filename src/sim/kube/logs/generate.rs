@@ -2,10 +2,12 @@
 //! `start + (i + u_i) / rate` (u_i a seeded fraction, so lines are irregular but ordered)
 //! and its text comes from the seed, `i` and the faults of its time.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::lines::{self, LineContext};
-use crate::sim::kube::rng::{Rng, hash};
+use crate::sim::clock::TimeMap;
+use crate::sim::common::seeded::{Rng, hash};
+use crate::sim::common::time::rfc3339_fixed;
 use crate::sim::kube::scenario::LogStyle;
 
 /// Lines a container prints as it dies (a PANIC, a fatal error).
@@ -39,8 +41,8 @@ pub struct ContainerLog {
     /// Windows in which a dependency was down (errors climb).
     pub outages: Vec<(f64, Option<f64>)>,
     pub pod: String,
-    /// The simulated wall-clock time of second 0.
-    pub epoch: Timestamp,
+    /// How simulated seconds become line timestamps.
+    pub times: TimeMap,
 }
 
 /// Which lines to produce: indices `[from, to)`.
@@ -104,23 +106,41 @@ impl ContainerLog {
         count
     }
 
-    /// The window for `tailLines` / `sinceSeconds` at time `now`, at most `cap` lines.
-    pub fn window(&self, now: f64, tail: Option<u64>, since: Option<f64>, cap: u64) -> LineWindow {
+    /// How many lines were written before simulated time `t` (strictly): the index of the
+    /// first line at or after `t`.
+    pub fn count_before(&self, t: f64) -> u64 {
+        let mut count = self.count_at(t);
+        // Only lines written exactly at `t` (a dying instance's last words) step back.
+        while count > 0 && self.time_of(count - 1) >= t {
+            count -= 1;
+        }
+        count
+    }
+
+    /// The window for `tailLines` and a since-time (`sinceSeconds` or `sinceTime`, as
+    /// simulated seconds: lines at or after it, as the kubelet does) at time `now`, at most
+    /// `cap` lines. A since-time after `now` gives `from > to`: nothing yet, and a
+    /// follower starts at `from`.
+    pub fn window(
+        &self,
+        now: f64,
+        tail: Option<u64>,
+        since_at: Option<f64>,
+        cap: u64,
+    ) -> LineWindow {
         let to = self.count_at(now);
         let mut from = to.saturating_sub(cap);
         if let Some(tail) = tail {
             from = from.max(to.saturating_sub(tail));
         }
-        if let Some(since) = since {
-            from = from.max(self.count_at(now - since));
+        if let Some(since) = since_at {
+            from = from.max(self.count_before(since));
         }
         LineWindow { from, to }
     }
 
     fn wall(&self, t: f64) -> Timestamp {
-        self.epoch
-            .checked_add(SignedDuration::from_nanos((t * 1e9) as i64))
-            .unwrap_or(self.epoch)
+        self.times.stamp(t)
     }
 
     /// Errors rise with how long a dependency has been down: 5% at once, +10 points a
@@ -185,10 +205,8 @@ impl ContainerLog {
             let (ts, text) = self.line(i);
             for part in text.split('\n') {
                 if timestamps {
-                    out.push_str(
-                        &jiff::fmt::strtime::format("%Y-%m-%dT%H:%M:%S%.9fZ ", ts)
-                            .unwrap_or_default(),
-                    );
+                    out.push_str(&rfc3339_fixed(ts));
+                    out.push(' ');
                 }
                 out.push_str(part);
                 out.push('\n');
@@ -213,7 +231,7 @@ mod tests {
             run_time: None,
             outages: Vec::new(),
             pod: "api-1".into(),
-            epoch: Timestamp::UNIX_EPOCH,
+            times: TimeMap::new(Timestamp::UNIX_EPOCH, 1.0),
         }
     }
 
@@ -236,8 +254,27 @@ mod tests {
         let l = log(1.0);
         let w = l.window(100.0, Some(10), None, 1000);
         assert_eq!(w.to - w.from, 10);
-        let s = l.window(100.0, None, Some(5.0), 1000);
+        let s = l.window(100.0, None, Some(95.0), 1000);
         assert!((4..=6).contains(&(s.to - s.from)));
+        // Lines at or after the since-time, exactly.
+        let at = l.time_of(40);
+        let w = l.window(100.0, None, Some(at), 1000);
+        assert_eq!(w.from, 40);
+        let w = l.window(100.0, None, Some(at + 1e-6), 1000);
+        assert_eq!(w.from, 41);
+        // A since-time still to come: nothing yet, and following starts there.
+        let w = l.window(100.0, None, Some(l.time_of(120)), 1000);
+        assert_eq!((w.from, w.to), (120, l.count_at(100.0)));
+    }
+
+    #[test]
+    fn a_dying_instance_last_words_count_at_its_end() {
+        let mut l = log(1.0);
+        l.end = Some(50.5);
+        l.end_reason = Some("Error".into());
+        let total = l.count_at(60.0);
+        assert_eq!(l.count_before(50.5), total - DYING_LINES);
+        assert_eq!(l.count_before(51.0), total);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use jiff::Timestamp;
 
-use crate::sim::kube::rng::Rng;
+use crate::sim::common::seeded::Rng;
+use crate::sim::common::time as timefmt;
 use crate::sim::kube::scenario::LogStyle;
 
 /// What a line depends on besides its index.
@@ -26,13 +27,9 @@ fn pick<'a>(r: &mut Rng, items: &[&'a str]) -> &'a str {
     items[(r.next_u64() % items.len() as u64) as usize]
 }
 
-fn fmt(ts: Timestamp, pattern: &str) -> String {
-    jiff::fmt::strtime::format(pattern, ts).unwrap_or_default()
-}
-
 /// The first lines a container prints when it starts.
 pub fn startup(style: LogStyle, i: u64, ts: Timestamp) -> Option<String> {
-    let iso = fmt(ts, "%Y-%m-%dT%H:%M:%S%.3fZ");
+    let iso = timefmt::rfc3339_millis(ts);
     let lines: &[&str] = match style {
         LogStyle::Postgres => &[
             "LOG:  starting PostgreSQL 16.4 (Debian 16.4-1.pgdg120+2) on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14) 12.2.0, 64-bit",
@@ -69,10 +66,10 @@ pub fn startup(style: LogStyle, i: u64, ts: Timestamp) -> Option<String> {
     };
     let line = lines.get(i as usize)?;
     Some(match style {
-        LogStyle::Postgres => format!("{} [1] {line}", fmt(ts, "%Y-%m-%d %H:%M:%S%.3f UTC")),
-        LogStyle::Redis => format!("1:M {} {line}", fmt(ts, "%d %b %Y %H:%M:%S%.3f")),
+        LogStyle::Postgres => format!("{} [1] {line}", timefmt::postgres(ts)),
+        LogStyle::Redis => format!("1:M {} {line}", timefmt::redis(ts)),
         LogStyle::JsonApp => format!("{{\"ts\":\"{iso}\",{line}}}"),
-        LogStyle::Worker => format!("{} {line}", fmt(ts, "%Y-%m-%d %H:%M:%S,%3f")),
+        LogStyle::Worker => format!("{} {line}", timefmt::python(ts)),
         LogStyle::Logfmt => format!("ts={iso} {line}"),
         _ => line.to_string(),
     })
@@ -138,18 +135,18 @@ fn access(r: &mut Rng, ts: Timestamp, failing: bool) -> String {
         "10.244.{}.{} - - [{}] \"{method} {} HTTP/1.1\" {status} {bytes} \"-\" \"{}\" {secs:.3}",
         r.range(0, 4),
         r.range(2, 250),
-        fmt(ts, "%d/%b/%Y:%H:%M:%S +0000"),
+        timefmt::nginx_access(ts),
         pick(r, &paths),
         pick(r, &agents)
     )
 }
 
 fn request_id(r: &mut Rng) -> String {
-    format!("{:016x}", r.next_u64())
+    r.hex(1)
 }
 
 fn json_app(ctx: &LineContext, r: &mut Rng, ts: Timestamp, failing: bool) -> String {
-    let iso = fmt(ts, "%Y-%m-%dT%H:%M:%S%.3fZ");
+    let iso = timefmt::rfc3339_millis(ts);
     let id = request_id(r);
     if failing {
         let errors = [
@@ -203,7 +200,7 @@ fn json_app(ctx: &LineContext, r: &mut Rng, ts: Timestamp, failing: bool) -> Str
 }
 
 fn worker(r: &mut Rng, ts: Timestamp, failing: bool) -> String {
-    let stamp = fmt(ts, "%Y-%m-%d %H:%M:%S,%3f");
+    let stamp = timefmt::python(ts);
     let tasks = [
         "orders.send_confirmation",
         "inventory.sync",
@@ -226,7 +223,7 @@ fn worker(r: &mut Rng, ts: Timestamp, failing: bool) -> String {
 }
 
 fn postgres(r: &mut Rng, ts: Timestamp, failing: bool) -> String {
-    let stamp = fmt(ts, "%Y-%m-%d %H:%M:%S%.3f UTC");
+    let stamp = timefmt::postgres(ts);
     let pid = r.range(100, 9000);
     let roll = r.unit();
     if failing {
@@ -277,7 +274,7 @@ fn postgres(r: &mut Rng, ts: Timestamp, failing: bool) -> String {
 }
 
 fn redis(r: &mut Rng, ts: Timestamp) -> String {
-    let stamp = fmt(ts, "%d %b %Y %H:%M:%S%.3f");
+    let stamp = timefmt::redis(ts);
     match r.range(0, 4) {
         0 => format!(
             "1:M {stamp} * {} changes in 60 seconds. Saving...",
@@ -293,8 +290,8 @@ fn redis(r: &mut Rng, ts: Timestamp) -> String {
 }
 
 fn backup(ctx: &LineContext, r: &mut Rng, ts: Timestamp) -> String {
-    let stamp = fmt(ts, "%Y-%m-%dT%H:%M:%SZ");
-    let day = fmt(ts, "%Y-%m-%d");
+    let stamp = timefmt::rfc3339_secs(ts);
+    let day = timefmt::date(ts);
     let redis = ctx.pod.contains("redis");
     let percent = ctx.progress * 100.0;
     if redis {
@@ -344,7 +341,7 @@ fn backup(ctx: &LineContext, r: &mut Rng, ts: Timestamp) -> String {
 }
 
 fn logfmt(r: &mut Rng, ts: Timestamp, failing: bool) -> String {
-    let iso = fmt(ts, "%Y-%m-%dT%H:%M:%S%.3fZ");
+    let iso = timefmt::rfc3339_millis(ts);
     if failing {
         return format!(
             "ts={iso} level=warn component=scrape msg=\"Scrape failed\" target=http://api:8080/metrics err=\"context deadline exceeded\""
@@ -374,27 +371,27 @@ fn dying(style: LogStyle, reason: &str, r: &mut Rng, ts: Timestamp) -> String {
     match style {
         LogStyle::Postgres if !oom => format!(
             "{} [1] PANIC:  could not locate a valid checkpoint record",
-            fmt(ts, "%Y-%m-%d %H:%M:%S%.3f UTC")
+            timefmt::postgres(ts)
         ),
         LogStyle::Postgres => format!(
             "{} [{}] LOG:  server process (PID {}) was terminated by signal 9: Killed",
-            fmt(ts, "%Y-%m-%d %H:%M:%S%.3f UTC"),
+            timefmt::postgres(ts),
             1,
             r.range(100, 9000)
         ),
         LogStyle::JsonApp if oom => format!(
             "{{\"ts\":\"{}\",\"level\":\"warn\",\"logger\":\"runtime\",\"msg\":\"heap usage high\",\"heap_mb\":{}}}",
-            fmt(ts, "%Y-%m-%dT%H:%M:%S%.3fZ"),
+            timefmt::rfc3339_millis(ts),
             r.range(900, 1020)
         ),
         LogStyle::JsonApp => format!(
             "{{\"ts\":\"{}\",\"level\":\"fatal\",\"logger\":\"main\",\"msg\":\"cannot start: database unreachable after 5 attempts\",\"error\":\"dial tcp 10.96.41.7:5432: connect: connection refused\"}}",
-            fmt(ts, "%Y-%m-%dT%H:%M:%S%.3fZ")
+            timefmt::rfc3339_millis(ts)
         ),
         _ if oom => "fatal error: runtime: out of memory".to_string(),
         _ => format!(
             "{} FATAL: unrecoverable error, exiting with status 1",
-            fmt(ts, "%Y-%m-%dT%H:%M:%SZ")
+            timefmt::rfc3339_secs(ts)
         ),
     }
 }

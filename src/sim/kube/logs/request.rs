@@ -14,10 +14,11 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use tokio::sync::mpsc;
 
 use super::generate::ContainerLog;
+use crate::sim::clock::TimeMap;
+use crate::sim::common::seeded::{fnv, hash};
 use crate::sim::kube::cluster::Cluster;
 use crate::sim::kube::http::{Ctx, Reply, Target};
 use crate::sim::kube::resources::Kind;
-use crate::sim::kube::rng::{fnv, hash};
 use crate::sim::kube::status::ApiError;
 
 /// Without `tailLines`/`sinceSeconds`, at most this many lines (the kubelet's log files
@@ -38,20 +39,18 @@ pub async fn serve_logs(ctx: &Ctx, target: &Target) -> Reply {
         .param("tailLines")
         .and_then(|t| t.parse::<i64>().ok())
         .map(|t| t.max(0) as u64);
-    let mut since = ctx
-        .param("sinceSeconds")
-        .and_then(|s| s.parse::<f64>().ok());
-    if let Some(time) = ctx
-        .param("sinceTime")
-        .and_then(|t| t.parse::<Timestamp>().ok())
-    {
-        since = Some((cluster.clock.now().as_second() - time.as_second()).max(0) as f64);
-    }
+    let since_at = since_at(
+        ctx.param("sinceSeconds"),
+        ctx.param("sinceTime"),
+        cluster.clock.now(),
+        cluster.clock.map(),
+        target.name(),
+    )?;
     let timestamps = ctx.flag("timestamps");
     let limit = ctx
         .param("limitBytes")
         .and_then(|l| l.parse::<usize>().ok());
-    let window = log.window(now, tail, since, MAX_LINES);
+    let window = log.window(now, tail, since_at, MAX_LINES);
     let mut text = log.render(window, timestamps);
     // Multi-line entries (stack traces) can exceed a tail: keep exactly the last N lines.
     if let Some(tail) = tail {
@@ -74,7 +73,8 @@ pub async fn serve_logs(ctx: &Ctx, target: &Target) -> Reply {
             pod: key,
             status,
             log,
-            next: window.to,
+            // A sinceTime still to come: nothing before it, then on as usual.
+            next: window.to.max(window.from),
             timestamps,
             budget: limit.map(|l| l.saturating_sub(sent)),
         };
@@ -90,6 +90,54 @@ pub async fn serve_logs(ctx: &Ctx, target: &Target) -> Reply {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     Ok(response)
+}
+
+/// The since-time of a request in simulated seconds: `sinceSeconds` before `now` (the
+/// timestamp of now), or `sinceTime` (RFC 3339, as kubectl `--since-time` and kube-rs
+/// send it, any fraction kept). Both are wall-clock terms, like the lines' timestamps,
+/// and go through the clock's map (see `sim::clock`). Lines at or after it are served.
+/// As the API server does, both at once are refused (422), and so is a value that does
+/// not parse (400).
+fn since_at(
+    seconds: Option<&str>,
+    time: Option<&str>,
+    now: Timestamp,
+    map: TimeMap,
+    pod: &str,
+) -> Result<Option<f64>, ApiError> {
+    let invalid = |detail: String| {
+        ApiError::new(
+            422,
+            "Invalid",
+            format!("PodLogOptions \"{pod}\" is invalid: {detail}"),
+        )
+    };
+    match (seconds, time) {
+        (Some(_), Some(_)) => Err(invalid(
+            "[]: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified".into(),
+        )),
+        (Some(s), None) => match s.parse::<i64>() {
+            Ok(n) if n >= 1 => {
+                let at = now
+                    .checked_sub(SignedDuration::from_secs(n))
+                    .unwrap_or(Timestamp::MIN);
+                Ok(Some(map.secs_at(at)))
+            }
+            Ok(_) => Err(invalid(format!(
+                "sinceSeconds: Invalid value: {s}: must be greater than 0"
+            ))),
+            Err(_) => Err(ApiError::bad_request(format!(
+                "sinceSeconds: invalid value \"{s}\""
+            ))),
+        },
+        (None, Some(t)) => {
+            let at = t.parse::<Timestamp>().map_err(|e| {
+                ApiError::bad_request(format!("sinceTime: invalid value \"{t}\": {e}"))
+            })?;
+            Ok(Some(map.secs_at(at)))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 fn truncate_bytes(text: &mut String, limit: usize) {
@@ -191,12 +239,8 @@ fn container_log(
         }
     };
     let now_secs = cluster.sim_secs();
-    let now = cluster.clock.now();
-    let epoch = now
-        .checked_sub(SignedDuration::from_nanos((now_secs * 1e9) as i64))
-        .unwrap_or(now);
-    let to_secs =
-        |t: Timestamp| now_secs - (now.as_millisecond() - t.as_millisecond()) as f64 / 1000.0;
+    let times = cluster.clock.map();
+    let to_secs = |t: Timestamp| times.secs_at(t);
     let labels = pod.metadata.labels.clone().unwrap_or_default();
     let profile = cluster.profiles.for_container(
         &namespace,
@@ -225,7 +269,7 @@ fn container_log(
             .then_some(profile.run_time),
         outages,
         pod: pod_name,
-        epoch,
+        times,
     };
     Ok((log, status))
 }
@@ -309,5 +353,50 @@ async fn follow_log(follow: Follow, first: Bytes, tx: mpsc::Sender<Result<Bytes,
         if !same {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_times_land_on_the_simulated_clock() {
+        let origin: Timestamp = "2026-11-22T10:00:00Z".parse().expect("time");
+        // 500 simulated seconds in, at 1x: now is 10:08:20.
+        let map = TimeMap::new(origin, 1.0);
+        let now: Timestamp = "2026-11-22T10:08:20Z".parse().expect("time");
+        let at = |s, t| since_at(s, t, now, map, "api-1");
+        assert_eq!(at(None, None).expect("none"), None);
+        assert_eq!(at(Some("60"), None).expect("seconds"), Some(440.0));
+        assert_eq!(
+            at(None, Some("2026-11-22T10:07:20Z")).expect("time"),
+            Some(440.0)
+        );
+        assert_eq!(
+            at(None, Some("2026-11-22T10:08:19.25Z")).expect("fraction"),
+            Some(499.25)
+        );
+        assert_eq!(
+            at(None, Some("2026-11-22T11:08:25+01:00")).expect("offset"),
+            Some(505.0),
+            "a time to come"
+        );
+        assert_eq!(
+            at(None, Some("2026-11-22T09:00:00Z")).expect("history"),
+            Some(-3600.0)
+        );
+        assert_eq!(at(None, Some("yesterday")).expect_err("bad").code, 400);
+        assert_eq!(at(Some("0"), None).expect_err("zero").code, 422);
+        let both = at(Some("5"), Some("2026-11-22T10:07:20Z")).expect_err("both");
+        assert_eq!(both.code, 422);
+        assert!(both.message.contains("at most one of"), "{}", both.message);
+        // At 10x, a real minute ago is ten simulated minutes ago.
+        let fast = TimeMap::new(origin, 10.0);
+        let now = fast.stamp(6000.0);
+        assert_eq!(
+            since_at(Some("60"), None, now, fast, "api-1").expect("seconds"),
+            Some(5400.0)
+        );
     }
 }

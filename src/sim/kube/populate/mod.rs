@@ -15,8 +15,8 @@ use super::admission::Admission;
 use super::cluster::Cluster;
 use super::controllers::nodes::{self, NodeShape};
 use super::logs::{LogProfile, Profiles, style_for_image};
-use super::rng::Rng;
 use super::scenario::{ClusterSpec, LogStyle, WorkloadKind, WorkloadSpec};
+use crate::sim::common::seeded::Rng;
 
 /// Lines per second per container when the scenario does not say.
 fn default_rate(style: LogStyle) -> f64 {

@@ -20,13 +20,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Placement, before, quantity};
+use crate::sim::common::seeded::Rng;
 use crate::sim::kube::admission::Admission;
 use crate::sim::kube::controllers::build::{
     owner_ref, pod_from_template, replica_set_for, template_hash,
 };
 use crate::sim::kube::controllers::cron::Schedule;
 use crate::sim::kube::controllers::{cronjob, kubelet, revisions};
-use crate::sim::kube::rng::Rng;
 use crate::sim::kube::scenario::{LogStyle, WorkloadKind, WorkloadSpec};
 use crate::sim::kube::store::Store;
 
@@ -543,7 +543,7 @@ impl Builder<'_> {
 
     /// A Job of `cj` scheduled at `t` that completed at `finished`, with its pod.
     fn finished_job(&mut self, cj: &CronJob, t: Timestamp, finished: Timestamp) {
-        let mut job: Job = cronjob::job_for(cj, t);
+        let mut job: Job = cronjob::job_for(cj, t, t);
         job.metadata.uid = Some(self.store.new_uid());
         job.metadata.creation_timestamp = Some(Time(t));
         job.apply_defaults();

@@ -69,9 +69,7 @@ pub fn int_or_string(v: &Option<IntOrString>) -> Option<Value> {
 pub fn time(t: &Option<meta::Time>) -> Option<Value> {
     let secs = t.as_ref()?.seconds?;
     let ts = jiff::Timestamp::from_second(secs).ok()?;
-    Some(json!(
-        jiff::fmt::strtime::format("%Y-%m-%dT%H:%M:%SZ", ts).ok()?
-    ))
+    Some(json!(crate::sim::common::time::rfc3339_secs(ts)))
 }
 
 /// The metadata a client may set.

@@ -8,13 +8,14 @@
 //! 39664). So the policy is a budget of a few samples a second per host, spent where the
 //! user looks:
 //!
-//! 1. the selected container streams (a sample a second, for its sparkline);
+//! 1. the selected container streams (a sample a second, for its sparkline), and more
+//!    on-screen ones if `max_streams` (config `[docker] stats_streams`) allows;
 //! 2. containers on screen get one-shot samples in turn, one per tick, each at most every
 //!    `visible_refresh`;
 //! 3. a running container that has never been sampled gets one soon (a few per tick), so
 //!    a fresh console fills its columns within seconds;
-//! 4. everything else shares one sample every `sparse_every`, stalest first, each at most
-//!    every `resample_after`.
+//! 4. everything else shares one sample every `sparse_every` (config `[docker]
+//!    sample_every`), stalest first, each at most every `resample_after`.
 //!
 //! The engine answers concurrent one-shot requests together (its collector reads every
 //! waiting container in one pass, about once a second), so several may be in flight.
@@ -26,9 +27,11 @@ use std::time::{Duration, Instant};
 /// The knobs of the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatsPolicy {
-    /// On-screen containers that stream besides the selected one. 0 by default: on-screen
-    /// containers are sampled in turn instead (see the module documentation for why).
-    pub stream_visible: usize,
+    /// Containers of a host whose stats stream at once: the selected one, and up to
+    /// `max_streams - 1` on-screen ones. 1 by default, the selected one: on-screen
+    /// containers are sampled in turn instead (see the module documentation for why). 0
+    /// streams none; the selected container is then sampled like an on-screen one.
+    pub max_streams: usize,
     /// How often the schedule may start samples.
     pub tick: Duration,
     /// An on-screen container is sampled again no sooner than this.
@@ -46,7 +49,7 @@ pub struct StatsPolicy {
 impl Default for StatsPolicy {
     fn default() -> StatsPolicy {
         StatsPolicy {
-            stream_visible: 0,
+            max_streams: 1,
             tick: Duration::from_millis(500),
             visible_refresh: Duration::from_secs(5),
             first_fill_per_tick: 4,
@@ -58,9 +61,9 @@ impl Default for StatsPolicy {
 }
 
 impl StatsPolicy {
-    /// The containers that should stream: the selected ones, then up to `stream_visible`
-    /// on-screen ones (those already streaming first, so the set does not churn); only
-    /// running containers.
+    /// The containers that should stream, at most `max_streams`: the selected ones, then
+    /// on-screen ones in the slots left after one for the selection (those already
+    /// streaming first, so the set does not churn); only running containers.
     pub fn streams(
         &self,
         selected: &BTreeSet<String>,
@@ -68,17 +71,29 @@ impl StatsPolicy {
         running: impl Fn(&str) -> bool,
         streaming: &BTreeSet<String>,
     ) -> BTreeSet<String> {
-        let mut target: BTreeSet<String> =
-            selected.iter().filter(|id| running(id)).cloned().collect();
-        let candidates = visible
+        let chosen = |id: &&String| running(id);
+        let (selected_kept, selected_new): (Vec<&String>, Vec<&String>) = selected
             .iter()
-            .filter(|id| running(id) && !target.contains(*id));
-        let (kept, new): (Vec<&String>, Vec<&String>) =
-            candidates.partition(|id| streaming.contains(*id));
+            .filter(chosen)
+            .partition(|id| streaming.contains(*id));
+        let (visible_kept, visible_new): (Vec<&String>, Vec<&String>) = visible
+            .iter()
+            .filter(|id| running(id) && !selected.contains(*id))
+            .partition(|id| streaming.contains(*id));
+        let mut target: BTreeSet<String> = selected_kept
+            .into_iter()
+            .chain(selected_new)
+            .take(self.max_streams)
+            .cloned()
+            .collect();
+        // One slot is the selection's even when nothing selected runs, so that `1` never
+        // streams an on-screen container.
+        let visible_slots = self.max_streams.saturating_sub(target.len().max(1));
         target.extend(
-            kept.into_iter()
-                .chain(new)
-                .take(self.stream_visible)
+            visible_kept
+                .into_iter()
+                .chain(visible_new)
+                .take(visible_slots)
                 .cloned(),
         );
         target
@@ -190,8 +205,16 @@ mod tests {
             policy.streams(&set(&["stopped"]), &visible, running, &set(&[])),
             set(&[])
         );
+        let none = StatsPolicy {
+            max_streams: 0,
+            ..policy
+        };
+        assert_eq!(
+            none.streams(&set(&["sel"]), &visible, running, &set(&[])),
+            set(&[])
+        );
         let policy = StatsPolicy {
-            stream_visible: 2,
+            max_streams: 3,
             ..policy
         };
         // "c" already streams: it keeps its place rather than being swapped out.

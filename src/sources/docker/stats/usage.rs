@@ -1,17 +1,18 @@
-//! Resource usage from the engine's stats answers: CPU %, memory, network and block I/O,
-//! and a short history per container for sparklines.
+//! Resource usage from the engine's stats answers: CPU %, memory, network and block I/O
+//! rates, and a short history per container for sparklines.
 //!
-//! CPU % needs two readings. Streamed stats carry the previous one (`precpu_stats`), but
-//! one-shot samples do not, so the tracker keeps each container's last reading itself and
-//! works the same way for both.
-
-use std::collections::VecDeque;
+//! CPU % and the I/O rates need two readings. Streamed stats carry the previous CPU
+//! reading (`precpu_stats`), but one-shot samples do not, and neither carries previous I/O
+//! counters, so the tracker keeps each container's last reading itself and works the same
+//! way for both.
 
 use bollard::models::{ContainerCpuStats, ContainerStatsResponse};
 use jiff::Timestamp;
 
+use crate::model::docker::{CONTAINER_HISTORY, IoRates, UsageHistory};
+
 /// Samples kept for sparklines: a minute of streamed samples.
-pub const HISTORY_LEN: usize = 60;
+pub const HISTORY_LEN: usize = CONTAINER_HISTORY;
 
 /// The cumulative counters of one stats answer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,10 +27,12 @@ pub struct StatsReading {
     /// Memory in use, without the page cache the kernel can drop (as `docker stats`).
     pub memory_used: Option<u64>,
     pub memory_limit: Option<u64>,
-    pub net_rx: u64,
-    pub net_tx: u64,
-    pub block_read: u64,
-    pub block_write: u64,
+    /// Bytes received and sent over every interface since the container started; `None`
+    /// when the container has no network (`--network none`: the engine sends none).
+    pub net: Option<(u64, u64)>,
+    /// Bytes read and written on block devices since the container started; `None` when
+    /// the engine sends no block I/O figures.
+    pub block: Option<(u64, u64)>,
     /// The previous reading the engine sent along (streamed stats only).
     pub previous_cpu: Option<(u64, u64)>,
 }
@@ -60,19 +63,17 @@ impl StatsReading {
         if cpu_total_ns.is_none() && memory_used.is_none() {
             return None;
         }
-        let (net_rx, net_tx) = stats
-            .networks
-            .as_ref()
-            .map(|nets| {
-                nets.values().fold((0u64, 0u64), |(rx, tx), n| {
-                    (
-                        rx.saturating_add(n.rx_bytes.unwrap_or(0)),
-                        tx.saturating_add(n.tx_bytes.unwrap_or(0)),
-                    )
-                })
+        let net = stats.networks.as_ref().map(|nets| {
+            nets.values().fold((0u64, 0u64), |(rx, tx), n| {
+                (
+                    rx.saturating_add(n.rx_bytes.unwrap_or(0)),
+                    tx.saturating_add(n.tx_bytes.unwrap_or(0)),
+                )
             })
-            .unwrap_or((0, 0));
-        let (block_read, block_write) = stats
+        });
+        // An empty list is "no I/O yet" (what `docker stats` shows as 0B / 0B); a missing
+        // one is unknown.
+        let block = stats
             .blkio_stats
             .as_ref()
             .and_then(|b| b.io_service_bytes_recursive.as_ref())
@@ -85,8 +86,7 @@ impl StatsReading {
                         _ => (r, w),
                     }
                 })
-            })
-            .unwrap_or((0, 0));
+            });
         Some(StatsReading {
             at: stats
                 .read
@@ -97,10 +97,8 @@ impl StatsReading {
             online_cpus: cpu.map_or(0, online_cpus),
             memory_used,
             memory_limit: memory.and_then(|m| m.limit).filter(|&l| l > 0),
-            net_rx,
-            net_tx,
-            block_read,
-            block_write,
+            net,
+            block,
             previous_cpu: stats.precpu_stats.as_ref().and_then(|p| {
                 let total = p.cpu_usage.as_ref()?.total_usage.filter(|&n| n > 0)?;
                 let system = p.system_cpu_usage.filter(|&n| n > 0)?;
@@ -126,15 +124,14 @@ pub struct ContainerUsage {
     pub cpu_percent: Option<f64>,
     pub memory_used: Option<u64>,
     pub memory_limit: Option<u64>,
-    /// Cumulative bytes since the container started.
-    pub net_rx: u64,
-    pub net_tx: u64,
-    pub block_read: u64,
-    pub block_write: u64,
-    /// Recent CPU % samples, oldest first.
-    pub cpu_history: Vec<f32>,
-    /// Recent memory samples in bytes, oldest first.
-    pub memory_history: Vec<u64>,
+    /// Cumulative network bytes (received, sent) since the container started.
+    pub net: Option<(u64, u64)>,
+    /// Cumulative block I/O bytes (read, written) since the container started.
+    pub block: Option<(u64, u64)>,
+    /// Network and block I/O per second between the latest two readings.
+    pub rates: IoRates,
+    /// Recent CPU % and memory samples, oldest first, at most [`HISTORY_LEN`] each.
+    pub history: UsageHistory,
     /// When the latest reading was taken.
     pub at: Option<Timestamp>,
 }
@@ -143,8 +140,6 @@ pub struct ContainerUsage {
 #[derive(Debug, Clone, Default)]
 pub struct UsageTracker {
     last: Option<StatsReading>,
-    cpu_history: VecDeque<f32>,
-    memory_history: VecDeque<u64>,
     latest: ContainerUsage,
 }
 
@@ -152,26 +147,49 @@ impl UsageTracker {
     /// Take a reading; returns the usage it gives.
     pub fn record(&mut self, reading: StatsReading) -> &ContainerUsage {
         let cpu_percent = self.cpu_percent(&reading);
+        let rates = self.io_rates(&reading);
+        let latest = &mut self.latest;
         if let Some(cpu) = cpu_percent {
-            push_capped(&mut self.cpu_history, cpu as f32);
+            UsageHistory::push(&mut latest.history.cpu_percent, cpu as f32);
         }
         if let Some(memory) = reading.memory_used {
-            push_capped(&mut self.memory_history, memory);
+            UsageHistory::push(&mut latest.history.memory_bytes, memory);
         }
-        self.latest = ContainerUsage {
-            cpu_percent: cpu_percent.or(self.latest.cpu_percent),
-            memory_used: reading.memory_used,
-            memory_limit: reading.memory_limit,
-            net_rx: reading.net_rx,
-            net_tx: reading.net_tx,
-            block_read: reading.block_read,
-            block_write: reading.block_write,
-            cpu_history: self.cpu_history.iter().copied().collect(),
-            memory_history: self.memory_history.iter().copied().collect(),
-            at: reading.at,
-        };
+        latest.cpu_percent = cpu_percent.or(latest.cpu_percent);
+        latest.memory_used = reading.memory_used;
+        latest.memory_limit = reading.memory_limit;
+        latest.net = reading.net;
+        latest.block = reading.block;
+        latest.rates = rates;
+        latest.at = reading.at;
         self.last = Some(reading);
         &self.latest
+    }
+
+    /// Bytes per second of each I/O counter since our previous reading. A counter that
+    /// went down (the container restarted) or a reading without a time gives no rate.
+    fn io_rates(&self, now: &StatsReading) -> IoRates {
+        let Some(previous) = &self.last else {
+            return IoRates::default();
+        };
+        let seconds = match (now.at, previous.at) {
+            (Some(at), Some(prev_at)) => at.duration_since(prev_at).as_secs_f64(),
+            _ => return IoRates::default(),
+        };
+        if seconds <= 0.0 {
+            return IoRates::default();
+        }
+        let rate = |now: Option<u64>, before: Option<u64>| {
+            let (now, before) = (now?, before?);
+            // Whole bytes: finer would only send updates (and redraws) for noise.
+            (now >= before).then(|| ((now - before) as f64 / seconds).round())
+        };
+        IoRates {
+            net_rx: rate(now.net.map(|n| n.0), previous.net.map(|n| n.0)),
+            net_tx: rate(now.net.map(|n| n.1), previous.net.map(|n| n.1)),
+            block_read: rate(now.block.map(|b| b.0), previous.block.map(|b| b.0)),
+            block_write: rate(now.block.map(|b| b.1), previous.block.map(|b| b.1)),
+        }
     }
 
     pub fn latest(&self) -> &ContainerUsage {
@@ -216,13 +234,6 @@ impl UsageTracker {
     }
 }
 
-fn push_capped<T>(history: &mut VecDeque<T>, value: T) {
-    if history.len() == HISTORY_LEN {
-        history.pop_front();
-    }
-    history.push_back(value);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,8 +273,9 @@ mod tests {
             Some(8 * 1024 * 1024),
             "cache is not usage"
         );
-        assert_eq!((usage.net_rx, usage.net_tx), (101, 52));
-        assert_eq!((usage.block_read, usage.block_write), (4096, 8192));
+        assert_eq!(usage.net, Some((101, 52)));
+        assert_eq!(usage.block, Some((4096, 8192)));
+        assert_eq!(usage.rates, IoRates::default(), "one reading gives no rate");
         // 0.5 s of CPU over 10 s of host CPU time on 2 CPUs: 10 %.
         let second = StatsReading::from_response(&one_shot(
             1_500_000_000,
@@ -274,8 +286,8 @@ mod tests {
         let usage = tracker.record(second);
         let cpu = usage.cpu_percent.unwrap();
         assert!((cpu - 10.0).abs() < 1e-9, "{cpu}");
-        assert_eq!(usage.cpu_history, [10.0]);
-        assert_eq!(usage.memory_history.len(), 2);
+        assert_eq!(usage.history.cpu_percent, [10.0]);
+        assert_eq!(usage.history.memory_bytes.len(), 2);
     }
 
     #[test]
@@ -303,7 +315,61 @@ mod tests {
             let r = one_shot(1_000 + i * 100, 10_000 + i * 1_000, "2026-11-22T10:00:00Z");
             tracker.record(StatsReading::from_response(&r).unwrap());
         }
-        assert_eq!(tracker.latest().cpu_history.len(), HISTORY_LEN);
-        assert_eq!(tracker.latest().memory_history.len(), HISTORY_LEN);
+        assert_eq!(tracker.latest().history.cpu_percent.len(), HISTORY_LEN);
+        assert_eq!(tracker.latest().history.memory_bytes.len(), HISTORY_LEN);
+    }
+
+    /// A reading with the given cumulative I/O counters at `secs` past the hour.
+    fn io_reading(secs: u32, net: Option<(u64, u64)>, block: Option<(u64, u64)>) -> StatsReading {
+        StatsReading {
+            at: Some(format!("2026-11-22T10:00:{secs:02}Z").parse().unwrap()),
+            cpu_total_ns: Some(1_000),
+            system_ns: Some(10_000),
+            online_cpus: 1,
+            memory_used: Some(1),
+            memory_limit: None,
+            net,
+            block,
+            previous_cpu: None,
+        }
+    }
+
+    #[test]
+    fn io_rates_are_per_second_between_readings_and_unknown_without_figures() {
+        let mut tracker = UsageTracker::default();
+        tracker.record(io_reading(0, Some((1_000, 500)), Some((0, 0))));
+        let usage = tracker.record(io_reading(4, Some((9_000, 4_500)), Some((4096, 40_000))));
+        assert_eq!(
+            usage.rates,
+            IoRates {
+                net_rx: Some(2_000.0),
+                net_tx: Some(1_000.0),
+                block_read: Some(1_024.0),
+                block_write: Some(10_000.0),
+            }
+        );
+        // No network at all: no network figure, never a zero.
+        let usage = tracker.record(io_reading(6, None, Some((4096, 40_000))));
+        assert_eq!((usage.rates.net_rx, usage.rates.net_tx), (None, None));
+        assert_eq!(usage.rates.block_write, Some(0.0));
+        // Counters that went down mean a restart: no rate until the next reading.
+        let usage = tracker.record(io_reading(8, Some((10, 10)), Some((0, 0))));
+        assert_eq!(usage.rates.block_write, None);
+        let usage = tracker.record(io_reading(10, Some((30, 10)), Some((0, 2))));
+        assert_eq!(usage.rates.net_rx, Some(10.0));
+        assert_eq!(usage.rates.block_write, Some(1.0));
+    }
+
+    #[test]
+    fn a_networkless_answer_has_no_network_figures() {
+        let stats = response(
+            r#"{"read":"2026-11-22T10:00:01Z","networks":null,
+                "cpu_stats":{"cpu_usage":{"total_usage":2000},"system_cpu_usage":20000,"online_cpus":1},
+                "memory_stats":{"usage":100,"limit":1000},
+                "blkio_stats":{"io_service_bytes_recursive":[]}}"#,
+        );
+        let reading = StatsReading::from_response(&stats).unwrap();
+        assert_eq!(reading.net, None);
+        assert_eq!(reading.block, Some((0, 0)), "an empty list is no I/O yet");
     }
 }

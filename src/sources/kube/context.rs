@@ -1,0 +1,424 @@
+//! One context: its client, its watches, its metrics sampler, its access checks and its
+//! log followers, and the one health the header shows for all of them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::core::v1 as core;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::logs::{Followers, LogRequest};
+use super::trimmed::TrimmedPod;
+use super::watch::{self as kwatch, StateReport, WatchOptions, WatchState, Watched};
+use super::{KubeOptions, access, metrics};
+use crate::logs::StreamKey;
+use crate::model::{Environment, SourceHealth, SourceKey, SourceKind};
+use crate::sources::{Backoff, EventSink};
+use crate::store::{ContextInfo, SourceEvent};
+
+/// What the supervisor tells a running context.
+pub struct ContextInputs {
+    pub namespace: watch::Receiver<Option<String>>,
+    pub logs: watch::Receiver<BTreeMap<StreamKey, LogRequest>>,
+}
+
+/// Build a client for `context` of `kubeconfig` (exec plugins and tokens as kube-rs
+/// supports them).
+pub async fn client_for(
+    kubeconfig: &Kubeconfig,
+    context: &str,
+    options: &KubeOptions,
+) -> Result<Client, String> {
+    let mut config = kube::Config::from_custom_kubeconfig(
+        kubeconfig.clone(),
+        &KubeConfigOptions {
+            context: Some(context.to_string()),
+            ..KubeConfigOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    config.connect_timeout = Some(options.connect_timeout);
+    // Ordinary requests must not hang the sampler or an access check for minutes; watches
+    // and followed logs are long reads the client knows how to keep open.
+    config.read_timeout = Some(Duration::from_secs(330));
+    Client::try_from(config).map_err(|e| e.to_string())
+}
+
+/// Run one context until cancelled.
+pub async fn run(
+    name: String,
+    kubeconfig: Kubeconfig,
+    options: KubeOptions,
+    mut inputs: ContextInputs,
+    mut sink: EventSink,
+    cancel: CancellationToken,
+) {
+    let key = SourceKey::new(SourceKind::Kubernetes, name.clone());
+    let info = |namespace: Option<String>| {
+        SourceEvent::Context(ContextInfo {
+            name: name.clone(),
+            environment: Environment::infer(&name),
+            namespace,
+        })
+    };
+    let namespace = inputs.namespace.borrow().clone();
+    if sink.send(info(namespace)).await.is_err() {
+        return;
+    }
+    let _ = sink.health(&key, SourceHealth::Connecting).await;
+    let mut backoff = Backoff::network();
+    let client = loop {
+        match client_for(&kubeconfig, &name, &options).await {
+            Ok(client) => break client,
+            Err(error) => {
+                let _ = sink.health(&key, SourceHealth::Unavailable { error }).await;
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    _ = tokio::time::sleep(backoff.next_delay()) => {}
+                }
+            }
+        }
+    };
+    let (states_tx, mut states_rx) = mpsc::unbounded_channel::<StateReport>();
+    let mut health = Aggregate::default();
+
+    // Cluster-scoped watches run whatever the namespace scope.
+    spawn_watch::<core::Node>(
+        Api::all(client.clone()),
+        &name,
+        &options,
+        &sink,
+        &states_tx,
+        &cancel,
+    );
+    tokio::spawn(super::namespaces::watch(
+        client.clone(),
+        name.clone(),
+        sink.clone(),
+        cancel.child_token(),
+    ));
+    let mut followers = Followers::new(client.clone(), sink.clone());
+    followers.reconcile(&inputs.logs.borrow(), &cancel);
+
+    loop {
+        let namespace = inputs.namespace.borrow_and_update().clone();
+        let scoped = cancel.child_token();
+        spawn_namespaced(
+            &client,
+            namespace.as_deref(),
+            &name,
+            &options,
+            &sink,
+            &states_tx,
+            &scoped,
+        );
+        tokio::spawn(metrics::sample(
+            client.clone(),
+            name.clone(),
+            namespace.clone(),
+            options.metrics_interval,
+            sink.clone(),
+            scoped.child_token(),
+        ));
+        tokio::spawn(access::check(
+            client.clone(),
+            name.clone(),
+            namespace.clone(),
+            sink.clone(),
+        ));
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                changed = inputs.namespace.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    break;
+                }
+                changed = inputs.logs.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    followers.reconcile(&inputs.logs.borrow_and_update(), &cancel);
+                }
+                Some(report) = states_rx.recv() => {
+                    for event in health.update(&name, report) {
+                        if sink.send(event).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        // The namespace scope changed: stop the namespaced watches and forget what they
+        // reported (it may be out of scope now), then start again in the new scope.
+        scoped.cancel();
+        let namespace = inputs.namespace.borrow().clone();
+        let mut events = vec![info(namespace)];
+        events.extend(
+            NAMESPACED
+                .iter()
+                .map(|clear| SourceEvent::Clear(clear(&name))),
+        );
+        for resource in NAMESPACED_RESOURCES {
+            health.states.insert(resource, WatchState::Connecting);
+        }
+        if sink.send(SourceEvent::Batch(events)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The scopes the namespaced watches fill.
+const NAMESPACED: [fn(&str) -> crate::store::Scope; 7] = [
+    <TrimmedPod as Watched>::scope,
+    <apps::Deployment as Watched>::scope,
+    <apps::StatefulSet as Watched>::scope,
+    <apps::DaemonSet as Watched>::scope,
+    <batch::Job as Watched>::scope,
+    <batch::CronJob as Watched>::scope,
+    <core::Event as Watched>::scope,
+];
+
+const NAMESPACED_RESOURCES: [&str; 7] = [
+    <TrimmedPod as Watched>::RESOURCE,
+    <apps::Deployment as Watched>::RESOURCE,
+    <apps::StatefulSet as Watched>::RESOURCE,
+    <apps::DaemonSet as Watched>::RESOURCE,
+    <batch::Job as Watched>::RESOURCE,
+    <batch::CronJob as Watched>::RESOURCE,
+    <core::Event as Watched>::RESOURCE,
+];
+
+fn spawn_namespaced(
+    client: &Client,
+    namespace: Option<&str>,
+    context: &str,
+    options: &KubeOptions,
+    sink: &EventSink,
+    states: &mpsc::UnboundedSender<StateReport>,
+    cancel: &CancellationToken,
+) {
+    fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        match namespace {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
+    }
+    spawn_watch::<TrimmedPod>(
+        api(client, namespace),
+        context,
+        options,
+        sink,
+        states,
+        cancel,
+    );
+    spawn_watch::<apps::Deployment>(
+        api(client, namespace),
+        context,
+        options,
+        sink,
+        states,
+        cancel,
+    );
+    spawn_watch::<apps::StatefulSet>(
+        api(client, namespace),
+        context,
+        options,
+        sink,
+        states,
+        cancel,
+    );
+    spawn_watch::<apps::DaemonSet>(
+        api(client, namespace),
+        context,
+        options,
+        sink,
+        states,
+        cancel,
+    );
+    spawn_watch::<batch::Job>(
+        api(client, namespace),
+        context,
+        options,
+        sink,
+        states,
+        cancel,
+    );
+    spawn_watch::<batch::CronJob>(
+        api(client, namespace),
+        context,
+        options,
+        sink,
+        states,
+        cancel,
+    );
+    spawn_watch::<core::Event>(
+        api(client, namespace),
+        context,
+        options,
+        sink,
+        states,
+        cancel,
+    );
+}
+
+fn spawn_watch<K: Watched>(
+    api: Api<K>,
+    context: &str,
+    options: &KubeOptions,
+    sink: &EventSink,
+    states: &mpsc::UnboundedSender<StateReport>,
+    cancel: &CancellationToken,
+) {
+    let cap = (K::RESOURCE == "events").then_some(options.events_cap);
+    let _ = states.send(StateReport {
+        resource: K::RESOURCE,
+        state: WatchState::Connecting,
+    });
+    tokio::spawn(kwatch::run(
+        api,
+        context.to_string(),
+        WatchOptions {
+            page_size: options.page_size,
+            cap,
+        },
+        sink.clone(),
+        states.clone(),
+        cancel.child_token(),
+    ));
+}
+
+/// Every watch's state, folded into the context's health and "forbidden" notes.
+#[derive(Default)]
+pub struct Aggregate {
+    states: HashMap<&'static str, WatchState>,
+    /// When the context stopped being live, if it was live once.
+    stale_since: Option<Timestamp>,
+    was_live: bool,
+    last: Option<SourceHealth>,
+}
+
+impl Aggregate {
+    /// Take one report; return the events that tell the fleet what changed.
+    pub fn update(&mut self, context: &str, report: StateReport) -> Vec<SourceEvent> {
+        let mut out = Vec::new();
+        let before = self.states.insert(report.resource, report.state.clone());
+        let was_forbidden = matches!(before, Some(WatchState::Forbidden(_)));
+        let is_forbidden = matches!(report.state, WatchState::Forbidden(_));
+        if was_forbidden != is_forbidden && !matches!(report.state, WatchState::Connecting) {
+            out.push(SourceEvent::Readable {
+                context: context.to_string(),
+                resource: report.resource.to_string(),
+                readable: !is_forbidden,
+            });
+        }
+        let health = self.health();
+        if self.last.as_ref() != Some(&health) {
+            self.last = Some(health.clone());
+            out.push(SourceEvent::Health {
+                source: SourceKey::new(SourceKind::Kubernetes, context),
+                health,
+            });
+        }
+        out
+    }
+
+    fn health(&mut self) -> SourceHealth {
+        let failing: Vec<(&str, &str)> = self
+            .states
+            .iter()
+            .filter_map(|(r, s)| match s {
+                WatchState::Failing(e) => Some((*r, e.as_str())),
+                _ => None,
+            })
+            .collect();
+        let forbidden: Vec<&str> = self
+            .states
+            .iter()
+            .filter(|(_, s)| matches!(s, WatchState::Forbidden(_)))
+            .map(|(r, _)| *r)
+            .collect();
+        let live = self.states.values().any(|s| *s == WatchState::Live);
+        let connecting = self.states.values().any(|s| *s == WatchState::Connecting);
+        if let Some((resource, error)) = failing.iter().min() {
+            let error = format!("{resource}: {error}");
+            if self.was_live {
+                let since = *self.stale_since.get_or_insert_with(Timestamp::now);
+                return SourceHealth::Stale { since, error };
+            }
+            return SourceHealth::Unavailable { error };
+        }
+        if !forbidden.is_empty() && !live && !connecting {
+            let mut what = forbidden;
+            what.sort();
+            return SourceHealth::Forbidden {
+                what: what.join(", "),
+            };
+        }
+        if connecting && !self.was_live {
+            return SourceHealth::Connecting;
+        }
+        if live {
+            self.was_live = true;
+            self.stale_since = None;
+            return SourceHealth::Live;
+        }
+        SourceHealth::Connecting
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(resource: &'static str, state: WatchState) -> StateReport {
+        StateReport { resource, state }
+    }
+
+    fn health_of(events: &[SourceEvent]) -> Option<&SourceHealth> {
+        events.iter().find_map(|e| match e {
+            SourceEvent::Health { health, .. } => Some(health),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn context_health_follows_its_watches() {
+        let mut agg = Aggregate::default();
+        let e = agg.update("prod", report("pods", WatchState::Connecting));
+        assert_eq!(health_of(&e), Some(&SourceHealth::Connecting));
+        let e = agg.update(
+            "prod",
+            report("pods", WatchState::Failing("refused".into())),
+        );
+        assert!(matches!(
+            health_of(&e),
+            Some(SourceHealth::Unavailable { .. })
+        ));
+        let e = agg.update("prod", report("pods", WatchState::Live));
+        assert_eq!(health_of(&e), Some(&SourceHealth::Live));
+        let e = agg.update("prod", report("nodes", WatchState::Forbidden("no".into())));
+        assert!(e.iter().any(|e| matches!(e, SourceEvent::Readable { readable: false, resource, .. } if resource == "nodes")));
+        assert_eq!(
+            health_of(&e),
+            None,
+            "still live: one forbidden kind is not an outage"
+        );
+        let e = agg.update("prod", report("pods", WatchState::Failing("reset".into())));
+        assert!(matches!(health_of(&e), Some(SourceHealth::Stale { .. })));
+        let e = agg.update("prod", report("pods", WatchState::Live));
+        assert_eq!(health_of(&e), Some(&SourceHealth::Live));
+    }
+}

@@ -1,0 +1,139 @@
+//! CPU and memory samples from `metrics.k8s.io`, with a short history per pod and node for
+//! the sparklines. Kept beside the objects rather than in them, so a metrics sample does not
+//! replace 50,000 pods and re-sort every table.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::model::KubeId;
+
+/// Samples of history kept per object (at the default 15 s sampling, 7.5 minutes).
+pub const USAGE_HISTORY: usize = 30;
+
+/// One object's latest usage and its recent history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageHistory {
+    pub cpu_millis: VecDeque<u64>,
+    pub memory_bytes: VecDeque<u64>,
+}
+
+impl UsageHistory {
+    fn record(&mut self, cpu_millis: u64, memory_bytes: u64) {
+        if self.cpu_millis.len() == USAGE_HISTORY {
+            self.cpu_millis.pop_front();
+            self.memory_bytes.pop_front();
+        }
+        self.cpu_millis.push_back(cpu_millis);
+        self.memory_bytes.push_back(memory_bytes);
+    }
+
+    pub fn latest(&self) -> Option<(u64, u64)> {
+        Some((*self.cpu_millis.back()?, *self.memory_bytes.back()?))
+    }
+}
+
+/// A pod's or node's usage in one sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageSample {
+    /// Empty for a node.
+    pub namespace: String,
+    pub name: String,
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+}
+
+/// Usage of every pod and node of every context that serves the metrics API.
+#[derive(Debug, Default, Clone)]
+pub struct Usage {
+    pods: HashMap<KubeId, UsageHistory>,
+    nodes: HashMap<(String, String), UsageHistory>,
+    revision: u64,
+}
+
+impl Usage {
+    /// Record one sampling round of a context. Objects absent from the round lose their
+    /// history (they are gone, or no longer in scope).
+    pub fn record(&mut self, context: &str, pods: &[UsageSample], nodes: &[UsageSample]) {
+        self.revision += 1;
+        let mut seen = std::collections::HashSet::with_capacity(pods.len());
+        for s in pods {
+            let id = KubeId::new(context, &s.namespace, crate::model::KubeKind::Pod, &s.name);
+            self.pods
+                .entry(id.clone())
+                .or_default()
+                .record(s.cpu_millis, s.memory_bytes);
+            seen.insert(id);
+        }
+        self.pods
+            .retain(|id, _| id.context != context || seen.contains(id));
+        let mut seen_nodes = std::collections::HashSet::with_capacity(nodes.len());
+        for s in nodes {
+            let key = (context.to_string(), s.name.clone());
+            self.nodes
+                .entry(key.clone())
+                .or_default()
+                .record(s.cpu_millis, s.memory_bytes);
+            seen_nodes.insert(key);
+        }
+        self.nodes
+            .retain(|key, _| key.0 != context || seen_nodes.contains(key));
+    }
+
+    pub fn forget(&mut self, context: &str) {
+        self.revision += 1;
+        self.pods.retain(|id, _| id.context != context);
+        self.nodes.retain(|(c, _), _| c != context);
+    }
+
+    pub fn pod(&self, id: &KubeId) -> Option<&UsageHistory> {
+        self.pods.get(id)
+    }
+
+    pub fn node(&self, context: &str, name: &str) -> Option<&UsageHistory> {
+        self.nodes.get(&(context.to_string(), name.to_string()))
+    }
+
+    /// Changes with every sampling round, so a view sorted by usage knows to re-sort.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(ns: &str, name: &str, cpu: u64) -> UsageSample {
+        UsageSample {
+            namespace: ns.into(),
+            name: name.into(),
+            cpu_millis: cpu,
+            memory_bytes: cpu * 1000,
+        }
+    }
+
+    #[test]
+    fn history_is_bounded_and_absent_pods_are_dropped() {
+        let mut usage = Usage::default();
+        let id = KubeId::new("prod", "shop", crate::model::KubeKind::Pod, "api-1");
+        for i in 0..(USAGE_HISTORY as u64 + 5) {
+            usage.record("prod", &[sample("shop", "api-1", i)], &[]);
+        }
+        let h = usage.pod(&id).unwrap();
+        assert_eq!(h.cpu_millis.len(), USAGE_HISTORY);
+        assert_eq!(
+            h.latest(),
+            Some((USAGE_HISTORY as u64 + 4, (USAGE_HISTORY as u64 + 4) * 1000))
+        );
+        usage.record("staging", &[sample("shop", "api-1", 1)], &[]);
+        assert!(
+            usage.pod(&id).is_some(),
+            "another context's round leaves prod alone"
+        );
+        usage.record("prod", &[], &[sample("", "node-1", 250)]);
+        assert!(usage.pod(&id).is_none());
+        assert_eq!(
+            usage.node("prod", "node-1").unwrap().latest(),
+            Some((250, 250_000))
+        );
+    }
+}

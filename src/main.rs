@@ -377,7 +377,7 @@ fn start_docker(
     tx: &mpsc::Sender<pilothouse::store::SourceEvent>,
     cancel: &tokio_util::sync::CancellationToken,
 ) -> Option<pilothouse::sources::docker::DockerControl> {
-    use pilothouse::sources::docker::{self, Discovery, DockerOptions};
+    use pilothouse::sources::docker::{self, Discovery};
     let (local, extra) = if on_fixture {
         (false, cli_hosts)
     } else {
@@ -393,7 +393,7 @@ fn start_docker(
     Some(docker::spawn_sources(
         endpoints,
         sink,
-        DockerOptions::default(),
+        config.docker.options(),
         cancel,
     ))
 }

@@ -8,6 +8,8 @@
 //! (`PILOTHOUSE_BENCH_LAZYDOCKER`, `lazydocker` on `PATH`). A client that is not there is
 //! named and skipped.
 //!
+//! `PILOTHOUSE_BENCH_SHOW_SCREEN=1` prints the top of each client's screen after its window.
+//!
 //! Each client runs `PILOTHOUSE_BENCH_WARMUP` seconds (default 30) before its window, so
 //! the window sees its steady state: pilothouse first samples every running container
 //! once, a few a second, which takes about 26 s for 200 containers.
@@ -170,6 +172,13 @@ async fn run_client(client: &Client, engine: &Engine, window: Duration) -> Resul
         stat_ticks(&after).saturating_sub(stat_ticks(&before)),
         window,
     );
+    if std::env::var_os("PILOTHOUSE_BENCH_SHOW_SCREEN").is_some() {
+        let screen = tmux.run(&["capture-pane", "-p"]).unwrap_or_default();
+        println!("  {} at the end of its window:", client.label);
+        for line in screen.lines().take(8) {
+            println!("    | {}", line.trim_end());
+        }
+    }
     Ok(Figures {
         own: Some(own),
         rss: rss_of(pid),

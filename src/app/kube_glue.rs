@@ -87,12 +87,15 @@ impl App {
     /// `:ctx NAME`: scope the views to a context, connecting it first if it is not yet.
     /// Returns false when the kubeconfig has no such context.
     pub(super) fn switch_context(&mut self, name: &str) -> bool {
-        if self.fleet.contexts.contains_key(name) || self.kube.active.contains(name) {
+        // A kubeconfig context is (re)connected if it is not: it may have been dropped
+        // with `:ctx -NAME` a moment ago while some of its rows were still on their way.
+        if self.fleet.available_contexts.iter().any(|c| c == name) {
+            self.kube.active.insert(name.to_string());
             self.ui.scope.context = Some(name.to_string());
             return true;
         }
-        if self.fleet.available_contexts.iter().any(|c| c == name) {
-            self.kube.active.insert(name.to_string());
+        // A context only a fixture knows.
+        if self.fleet.contexts.contains_key(name) {
             self.ui.scope.context = Some(name.to_string());
             return true;
         }

@@ -2,6 +2,8 @@
 //! client on one side, the sim on the other, the app's fleet in the middle. Each test
 //! compares what the app holds with what the API says (read with a second kube-rs client).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -533,32 +535,7 @@ fn the_viewer_context_shows_forbidden_resources_as_forbidden() {
 }
 
 fn render(app: &mut App) -> String {
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-    app.update(Action::Resize {
-        width: 160,
-        height: 40,
-    });
-    app.prepare_frame();
-    let mut terminal = Terminal::new(TestBackend::new(160, 40)).expect("backend");
-    let screen = pilothouse::ui::Screen {
-        fleet: &app.fleet,
-        logs: &app.logs,
-        log_pane: app.log_pane.as_ref(),
-        ui: &app.ui,
-        theme: &app.theme,
-        chrome: &app.chrome,
-    };
-    terminal
-        .draw(|f| pilothouse::ui::render(&screen, f))
-        .expect("draw");
-    let buffer = terminal.backend().buffer();
-    buffer
-        .content
-        .chunks(buffer.area.width as usize)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::screen_text(&common::draw(app, 160, 40))
 }
 
 #[test]

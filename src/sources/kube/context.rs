@@ -20,7 +20,7 @@ use super::{KubeOptions, access, metrics};
 use crate::logs::StreamKey;
 use crate::model::{Environment, SourceHealth, SourceKey, SourceKind};
 use crate::sources::{Backoff, EventSink};
-use crate::store::{ContextInfo, SourceEvent};
+use crate::store::{ContextInfo, Scope, SourceEvent};
 
 /// What the supervisor tells a running context.
 pub struct ContextInputs {
@@ -162,12 +162,8 @@ pub async fn run(
         scoped.cancel();
         let namespace = inputs.namespace.borrow().clone();
         let mut events = vec![info(namespace)];
-        events.extend(
-            NAMESPACED
-                .iter()
-                .map(|clear| SourceEvent::Clear(clear(&name))),
-        );
-        for resource in NAMESPACED_RESOURCES {
+        for (scope, resource) in NAMESPACED {
+            events.push(SourceEvent::Clear(scope(&name)));
             health.states.insert(resource, WatchState::Connecting);
         }
         if sink.send(SourceEvent::Batch(events)).await.is_err() {
@@ -176,26 +172,32 @@ pub async fn run(
     }
 }
 
-/// The scopes the namespaced watches fill.
-const NAMESPACED: [fn(&str) -> crate::store::Scope; 7] = [
-    <TrimmedPod as Watched>::scope,
-    <apps::Deployment as Watched>::scope,
-    <apps::StatefulSet as Watched>::scope,
-    <apps::DaemonSet as Watched>::scope,
-    <batch::Job as Watched>::scope,
-    <batch::CronJob as Watched>::scope,
-    <core::Event as Watched>::scope,
-];
+/// Every namespaced kind the source watches, named once: `$then!(Kind, …)`.
+macro_rules! with_namespaced_kinds {
+    ($then:ident) => {
+        $then!(
+            TrimmedPod,
+            apps::Deployment,
+            apps::StatefulSet,
+            apps::DaemonSet,
+            batch::Job,
+            batch::CronJob,
+            core::Event
+        )
+    };
+}
 
-const NAMESPACED_RESOURCES: [&str; 7] = [
-    <TrimmedPod as Watched>::RESOURCE,
-    <apps::Deployment as Watched>::RESOURCE,
-    <apps::StatefulSet as Watched>::RESOURCE,
-    <apps::DaemonSet as Watched>::RESOURCE,
-    <batch::Job as Watched>::RESOURCE,
-    <batch::CronJob as Watched>::RESOURCE,
-    <core::Event as Watched>::RESOURCE,
-];
+macro_rules! scopes_and_resources {
+    ($($kind:ty),*) => {
+        [$((<$kind as Watched>::scope as ScopeOf, <$kind as Watched>::RESOURCE)),*]
+    };
+}
+
+/// The fleet scope a watch fills in a context.
+type ScopeOf = fn(&str) -> Scope;
+
+/// The fleet scope each namespaced watch fills, and its resource name.
+const NAMESPACED: [(ScopeOf, &str); 7] = with_namespaced_kinds!(scopes_and_resources);
 
 fn spawn_namespaced(
     client: &Client,
@@ -216,62 +218,12 @@ fn spawn_namespaced(
             None => Api::all(client.clone()),
         }
     }
-    spawn_watch::<TrimmedPod>(
-        api(client, namespace),
-        context,
-        options,
-        sink,
-        states,
-        cancel,
-    );
-    spawn_watch::<apps::Deployment>(
-        api(client, namespace),
-        context,
-        options,
-        sink,
-        states,
-        cancel,
-    );
-    spawn_watch::<apps::StatefulSet>(
-        api(client, namespace),
-        context,
-        options,
-        sink,
-        states,
-        cancel,
-    );
-    spawn_watch::<apps::DaemonSet>(
-        api(client, namespace),
-        context,
-        options,
-        sink,
-        states,
-        cancel,
-    );
-    spawn_watch::<batch::Job>(
-        api(client, namespace),
-        context,
-        options,
-        sink,
-        states,
-        cancel,
-    );
-    spawn_watch::<batch::CronJob>(
-        api(client, namespace),
-        context,
-        options,
-        sink,
-        states,
-        cancel,
-    );
-    spawn_watch::<core::Event>(
-        api(client, namespace),
-        context,
-        options,
-        sink,
-        states,
-        cancel,
-    );
+    macro_rules! spawn_each {
+        ($($kind:ty),*) => {
+            $(spawn_watch::<$kind>(api(client, namespace), context, options, sink, states, cancel);)*
+        };
+    }
+    with_namespaced_kinds!(spawn_each);
 }
 
 fn spawn_watch<K: Watched>(

@@ -6,6 +6,7 @@ pub mod config;
 pub mod fixture;
 pub mod logs;
 pub mod model;
+pub mod ops;
 pub mod rules;
 pub mod sim;
 pub mod sources;

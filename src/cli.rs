@@ -116,6 +116,22 @@ pub enum CommandLine {
         #[command(subcommand)]
         what: FileCheckCommand,
     },
+    /// The audit log: every operation, who did it, and how it ended.
+    Audit(AuditArgs),
+}
+
+/// `pilothouse audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Only operations since then: an age (30m, 1h, 2d) or a time (2026-11-22T18:00:00Z).
+    #[arg(long, value_name = "AGE|TIME")]
+    pub since: Option<crate::ops::audit::Since>,
+    /// Only operations in this Kubernetes context or on this Docker host.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Print the records themselves, as JSON Lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,4 @@
-//! `pilothouse`: the console, and its `config`, `themes` and `keymaps` subcommands.
+//! `pilothouse`: the console, and its `config`, `themes`, `keymaps` and `audit` subcommands.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -77,6 +77,20 @@ fn run_subcommand(command: &CommandLine, paths: &Paths) -> ExitCode {
                 config::render_available(&config::list_themes(config_dir))
             );
             Ok(true)
+        }
+        CommandLine::Audit(args) => {
+            let filter = pilothouse::ops::audit::AuditFilter {
+                since: args.since.map(|since| since.resolve(Timestamp::now())),
+                context: args.context.clone(),
+            };
+            let mut err = std::io::stderr();
+            pilothouse::ops::audit::report::print_report(
+                &paths.data_dir,
+                &filter,
+                args.json,
+                &mut out,
+                &mut err,
+            )
         }
         CommandLine::Keymaps {
             what: FileCheckCommand::List,
@@ -158,6 +172,7 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     let _tracing = init_tracing(&paths);
     let env = ColorEnv::from_process_env();
     let save_dir = paths.data_dir.join("saved-logs");
+    let data_dir = paths.data_dir.clone();
     let mut settings =
         Settings::load_with(paths, &env, cli.theme.as_deref(), cli.keymap.as_deref());
     let now = Timestamp::now();
@@ -212,6 +227,8 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     app.ui.read_only = cli.read_only || settings.config.read_only;
     app.ui.mouse = cli.mouse || settings.config.mouse;
     app.config = settings.config.clone();
+    // `--readonly` reaches the ops layer, which refuses every operation before any request.
+    app.config.read_only = app.ui.read_only;
     app.test_panic = std::env::var_os("PILOTHOUSE_TEST_PANIC").is_some();
     app.save_dir = save_dir;
 
@@ -254,16 +271,26 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
         // The built-in rules read every event on its way to the app (host and container
         // samples) and add the alerts they raise.
         let rx = pilothouse::rules::spawn_rules(rx, app.config.rules.clone());
-        let mut controls = event_loop::SourceControls {
-            docker: start_docker(
-                &app.config,
-                docker_hosts,
-                only_named_docker_hosts,
-                &tx,
-                &sources,
-            ),
-            kube: None,
-        };
+        let (docker, docker_endpoints) = start_docker(
+            &app.config,
+            docker_hosts,
+            only_named_docker_hosts,
+            &tx,
+            &sources,
+        );
+        let mut controls = event_loop::SourceControls { docker, kube: None };
+        // Operations (issue 7) run in their own task, so the console stays live.
+        app.ops.attach(pilothouse::ops::runner::spawn(
+            pilothouse::ops::runner::OpsSettings {
+                kubeconfig: kube.as_ref().map(|k| k.kubeconfig.clone()),
+                kube_options: pilothouse::sources::kube::KubeOptions::default(),
+                config: app.config.clone(),
+                data_dir,
+                docker: pilothouse::ops::container::DockerHosts(docker_endpoints),
+            },
+            Some(pilothouse::sources::EventSink::new(tx.clone())),
+            &sources,
+        ));
         if let Some(kube) = kube {
             app.fleet.available_contexts = kube.available;
             app.kube.active = kube.interest.contexts.clone();
@@ -376,7 +403,10 @@ fn start_docker(
     on_fixture: bool,
     tx: &mpsc::Sender<pilothouse::store::SourceEvent>,
     cancel: &tokio_util::sync::CancellationToken,
-) -> Option<pilothouse::sources::docker::DockerControl> {
+) -> (
+    Option<pilothouse::sources::docker::DockerControl>,
+    Vec<pilothouse::sources::docker::DockerEndpoint>,
+) {
     use pilothouse::sources::docker::{self, Discovery};
     let (local, extra) = if on_fixture {
         (false, cli_hosts)
@@ -387,13 +417,9 @@ fn start_docker(
     };
     let endpoints = Discovery::from_env(local, extra).endpoints(&|path| path.exists());
     if endpoints.is_empty() {
-        return None;
+        return (None, endpoints);
     }
     let sink = pilothouse::sources::EventSink::new(tx.clone());
-    Some(docker::spawn_sources(
-        endpoints,
-        sink,
-        config.docker.options(),
-        cancel,
-    ))
+    let control = docker::spawn_sources(endpoints.clone(), sink, config.docker.options(), cancel);
+    (Some(control), endpoints)
 }

@@ -8,6 +8,8 @@ pub mod key_action;
 pub mod kube_glue;
 mod logs;
 mod navigate;
+pub mod ops_glue;
+pub mod ops_target;
 pub mod palette;
 pub mod prompt;
 pub mod state;

@@ -141,6 +141,15 @@ pub fn suggestions(input: &str, fleet: &Fleet) -> Vec<Suggestion> {
             })
             .collect();
     }
+    if let Some(targets) = super::ops_target::complete(input, fleet) {
+        return targets
+            .into_iter()
+            .map(|(command, description)| Suggestion {
+                command,
+                description,
+            })
+            .collect();
+    }
     let mut out: Vec<Suggestion> = ViewKind::ALL
         .iter()
         .flat_map(|v| {
@@ -151,6 +160,14 @@ pub fn suggestions(input: &str, fleet: &Fleet) -> Vec<Suggestion> {
         })
         .chain(
             super::alerts_glue::ALERT_COMMANDS
+                .iter()
+                .map(|(command, what)| Suggestion {
+                    command: (*command).to_string(),
+                    description: (*what).to_string(),
+                }),
+        )
+        .chain(
+            super::ops_target::OP_COMMANDS
                 .iter()
                 .map(|(command, what)| Suggestion {
                     command: (*command).to_string(),

@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 
+use super::ops_glue::OpKey;
 use super::palette::{self, Command};
 use super::prompt::{PromptOutcome, handle_prompt_key, new_prompt};
 use super::{Action, KeyAction};
@@ -50,6 +51,8 @@ pub struct App {
     pub log_request: crate::sources::kube::LogRequest,
     /// Where `S` in the log view saves lines (the data directory's `saved-logs`).
     pub save_dir: std::path::PathBuf,
+    /// Operations: the runner's handle (issue 7).
+    pub ops: super::ops_glue::OpsGlue,
 }
 
 impl App {
@@ -84,6 +87,7 @@ impl App {
             log_subject: None,
             log_request: super::kube_glue::default_log_request(),
             save_dir: std::env::temp_dir().join("pilothouse-saved-logs"),
+            ops: Default::default(),
         }
     }
 
@@ -95,6 +99,7 @@ impl App {
     /// Bring cached row orders up to date and clear the dirty flag; call before drawing.
     pub fn prepare_frame(&mut self) {
         self.prepare_alerts_frame();
+        self.prepare_ops_frame();
         self.refresh_log_subject();
         self.dirty = false;
         if let Some(spec) = table_spec(self.ui.view) {
@@ -183,7 +188,7 @@ impl App {
             self.should_quit = true;
             return;
         }
-        if self.alerts_confirm_key(key) {
+        if self.ops_dialog_key(key) || self.alerts_confirm_key(key) {
             return;
         }
         if self.ui.prompt.is_some() {
@@ -320,7 +325,7 @@ impl App {
     }
 
     pub fn run_command(&mut self, line: &str) {
-        if self.run_alert_command(line) {
+        if self.run_op_command(line) || self.run_alert_command(line) {
             return;
         }
         match palette::parse(line) {
@@ -448,6 +453,13 @@ impl App {
             K::OpenPreviousLogs => self.open_previous_logs_for_selection(),
             K::OpenEvents => self.open_events_for_selection(),
             K::OpenOwner => self.open_owner_of_selection(),
+            K::Scale => self.op_key(OpKey::Scale),
+            K::Restart => self.op_key(OpKey::Restart),
+            K::Rollback => self.op_key(OpKey::Rollback),
+            K::Backup => self.op_key(OpKey::Backup),
+            K::Delete => self.op_key(OpKey::Delete),
+            K::Cordon => self.op_key(OpKey::Cordon),
+            K::StopStart => self.op_key(OpKey::StopStart),
             K::ToggleFollow
             | K::ToggleWrap
             | K::ToggleTimestamps

@@ -32,6 +32,10 @@
 //! timeout = "5s"
 //! expect_status = [200]
 //!
+//! [[backup]]                       # all keys: ops::backup_config
+//! container = "shop-postgres-1"
+//! argv = ["pg_dump", "-U", "shop", "shop"]
+//!
 //! [rules]
 //! reserve_percent = 25
 //! [rules.cpu]
@@ -54,6 +58,7 @@ use super::keymap::DEFAULT_KEYMAP;
 use super::problem::{ConfigProblem, Place};
 use super::theme::DEFAULT_THEME;
 use crate::model::Environment;
+use crate::ops::backup_config::{BackupFile, BackupTarget, resolve_backups};
 use crate::sources::alertmanager::settings::{
     AlertmanagerConfig, AlertmanagerFile, ProbeConfig, ProbeFile, PrometheusConfig, PrometheusFile,
     RulesConfig, RulesFile,
@@ -90,6 +95,8 @@ pub struct Config {
     pub probes: Vec<ProbeConfig>,
     /// `[rules]`: the built-in threshold rules.
     pub rules: RulesConfig,
+    /// `[[backup]]`: commands whose output is a container's backup.
+    pub backups: Vec<BackupTarget>,
     /// Where `theme` and `keymap` were written, to place problems about them.
     theme_at: Option<Place>,
     keymap_at: Option<Place>,
@@ -111,6 +118,9 @@ pub use crate::sources::docker::settings::DockerConfig;
 pub struct ContextConfig {
     /// The environment of matching contexts, instead of guessing from the name.
     pub environment: Option<Environment>,
+    /// Every operation on matching contexts is refused, as with `--readonly`.
+    #[serde(default)]
+    pub read_only: Option<bool>,
 }
 
 impl Default for Config {
@@ -130,6 +140,7 @@ impl Default for Config {
             prometheus: PrometheusConfig::default(),
             probes: Vec::new(),
             rules: RulesConfig::default(),
+            backups: Vec::new(),
             theme_at: None,
             keymap_at: None,
         }
@@ -154,6 +165,8 @@ struct ConfigFile {
     #[serde(default)]
     probes: Vec<ProbeFile>,
     rules: Option<RulesFile>,
+    #[serde(default)]
+    backup: Vec<BackupFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,6 +234,7 @@ impl Config {
             if let Some(rules) = file.rules {
                 config.rules = rules.resolve(path, text)?;
             }
+            config.backups = resolve_backups(file.backup, path, text)?;
             Ok::<(), ConfigProblem>(())
         })();
         if let Err(problem) = sections {
@@ -275,6 +289,21 @@ impl Config {
             })
             .max_by_key(|(glob, _)| specificity(glob))
             .and_then(|(_, settings)| settings.environment)
+    }
+
+    /// Whether operations on `context` are refused: `read_only = true` globally (or
+    /// `--readonly`), or in the most specific `[contexts."GLOB"]` that says.
+    pub fn is_read_only(&self, context: &str) -> bool {
+        self.read_only
+            || self
+                .contexts
+                .iter()
+                .filter(|(glob, settings)| {
+                    settings.read_only.is_some() && glob_matches(glob, context)
+                })
+                .max_by_key(|(glob, _)| specificity(glob))
+                .and_then(|(_, settings)| settings.read_only)
+                .unwrap_or(false)
     }
 
     /// Whether operations on `context` need the strong confirmation: its environment is
@@ -415,6 +444,17 @@ mod tests {
         assert_eq!((problems[0].line, problems[0].column), (2, 7));
         let (_, problems) = parse("[alertmanager]\nurls = [\"am-1:9093\"]\n");
         assert_eq!((problems[0].line, problems[0].column), (2, 9));
+    }
+
+    #[test]
+    fn backup_targets_are_read_and_a_shell_string_placed() {
+        let (config, problems) =
+            parse("[[backup]]\ncontainer = \"db\"\nargv = [\"pg_dump\", \"shop\"]\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(config.backups[0].name, "db");
+        let (config, problems) = parse("[[backup]]\ncontainer = \"db\"\nargv = \"pg_dump shop\"\n");
+        assert!(config.read_only);
+        assert_eq!((problems[0].line, problems[0].column), (3, 8));
     }
 
     #[test]

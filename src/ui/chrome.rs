@@ -143,6 +143,13 @@ pub fn render_status(screen: &Screen, area: Rect, buf: &mut Buffer) {
         return;
     }
     let mut spans = Vec::new();
+    // Operations left running in the background stay in sight until they finish.
+    for op in &ui.background {
+        spans.push(Span::styled(
+            format!(" {} ", op.status_text()),
+            t.style("status.progressing"),
+        ));
+    }
     if let Some(msg) = &ui.status {
         spans.push(Span::styled(
             format!(" {} ", msg.text),

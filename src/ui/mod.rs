@@ -1,6 +1,7 @@
 //! Views: pure functions of `&Fleet`, `&UiState` and `&Theme` (DESIGN.md §2). No I/O here.
 
 pub mod chrome;
+pub mod confirm;
 pub mod format;
 pub mod logs_view;
 pub mod overlays;

@@ -14,6 +14,9 @@ pub fn render(screen: &Screen, area: Rect, buf: &mut Buffer) {
     {
         render_palette(screen, area, buf);
     }
+    if let Some(dialog) = &screen.ui.operation {
+        super::confirm::render(screen, dialog, area, buf);
+    }
     match &screen.ui.overlay {
         Some(Overlay::Help { scroll }) => render_help(screen, area, buf, *scroll),
         Some(Overlay::Problems) => render_problems(screen, area, buf),
@@ -21,7 +24,7 @@ pub fn render(screen: &Screen, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);

@@ -216,6 +216,10 @@ pub struct UiState {
     pub status: Option<StatusMessage>,
     pub read_only: bool,
     pub mouse: bool,
+    /// The operation dialog, when one is open (plan, confirmation, progress).
+    pub operation: Option<super::confirm::OpDialog>,
+    /// Operations left running in the background, for the status bar.
+    pub background: Vec<super::confirm::BackgroundOp>,
 }
 
 impl UiState {
@@ -231,6 +235,8 @@ impl UiState {
             status: None,
             read_only: false,
             mouse: false,
+            operation: None,
+            background: Vec::new(),
         }
     }
 

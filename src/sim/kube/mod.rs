@@ -16,6 +16,7 @@
 //!   the scheduler and kubelet, nodes, garbage collection, events.
 //! - [`logs`]: log generators; [`faults`]: timed and on-demand faults.
 //! - [`populate`]: the initial estate from the scenario; [`kubeconfig`].
+//! - [`velero`]: Velero's Backup and Schedule CRDs and their controller, where installed.
 //!
 //! The sim's own control API (`/sim/v1/faults`, `/sim/v1/status`) is described in
 //! `http::control`.
@@ -38,6 +39,7 @@ pub mod status;
 pub mod store;
 pub mod tables;
 pub mod types;
+pub mod velero;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -92,6 +94,7 @@ pub async fn start_sim(
             clock.clone(),
             cluster_seed,
             populate::profiles(spec),
+            spec.velero.is_some(),
         );
         let now = cluster.sim_secs();
         for fault in &spec.faults {

@@ -19,6 +19,8 @@ pub enum Kind {
     Job,
     CronJob,
     Lease,
+    Backup,
+    Schedule,
     SelfSubjectAccessReview,
     SelfSubjectRulesReview,
     SelfSubjectReview,
@@ -28,7 +30,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kinds the store keeps, in the order of its per-kind tables.
-    pub const STORED: [Kind; 14] = [
+    pub const STORED: [Kind; 16] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -43,6 +45,8 @@ impl Kind {
         Kind::Job,
         Kind::CronJob,
         Kind::Lease,
+        Kind::Backup,
+        Kind::Schedule,
     ];
 
     /// Index into the store's per-kind tables; only meaningful for stored kinds.
@@ -122,7 +126,7 @@ const CREATE_ONLY: &[&str] = &["create"];
 const READ_ONLY: &[&str] = &["get", "list"];
 
 /// The table, in `Kind` declaration order.
-pub static RESOURCES: [ResourceType; 19] = [
+pub static RESOURCES: [ResourceType; 21] = [
     ResourceType {
         kind_id: Kind::Namespace,
         group: "",
@@ -310,6 +314,32 @@ pub static RESOURCES: [ResourceType; 19] = [
         subresources: &[],
     },
     ResourceType {
+        kind_id: Kind::Backup,
+        group: VELERO_GROUP,
+        version: "v1",
+        kind: "Backup",
+        plural: "backups",
+        singular: "backup",
+        namespaced: true,
+        short_names: &[],
+        categories: &["velero"],
+        verbs: ALL_VERBS,
+        subresources: &[],
+    },
+    ResourceType {
+        kind_id: Kind::Schedule,
+        group: VELERO_GROUP,
+        version: "v1",
+        kind: "Schedule",
+        plural: "schedules",
+        singular: "schedule",
+        namespaced: true,
+        short_names: &[],
+        categories: &["velero"],
+        verbs: ALL_VERBS,
+        subresources: &[],
+    },
+    ResourceType {
         kind_id: Kind::SelfSubjectAccessReview,
         group: "authorization.k8s.io",
         version: "v1",
@@ -384,7 +414,12 @@ pub const GROUP_VERSIONS: &[(&str, &str)] = &[
     ("authorization.k8s.io", "v1"),
     ("authentication.k8s.io", "v1"),
     ("metrics.k8s.io", "v1beta1"),
+    (VELERO_GROUP, "v1"),
 ];
+
+/// Velero's API group. Its CRDs are installed only in clusters whose scenario has
+/// `velero:`; elsewhere the group is absent from discovery and its paths answer 404.
+pub const VELERO_GROUP: &str = "velero.io";
 
 /// The resource served at `<group>/<version>/<plural>`.
 pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {

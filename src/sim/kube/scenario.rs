@@ -37,6 +37,10 @@ pub struct ClusterSpec {
     pub churn: Option<ChurnSpec>,
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Velero installed: its CRDs served, its Schedules and their past Backups. Absent,
+    /// `velero.io/v1` is not served at all.
+    #[serde(default)]
+    pub velero: Option<VeleroSpec>,
 }
 
 impl ClusterSpec {
@@ -50,6 +54,7 @@ impl ClusterSpec {
             generate: None,
             churn: None,
             faults: Vec::new(),
+            velero: None,
         }
     }
 }
@@ -190,6 +195,46 @@ pub struct WorkloadSpec {
     /// Container command arguments.
     #[serde(default)]
     pub args: Vec<String>,
+}
+
+/// Velero in a cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VeleroSpec {
+    /// Where Velero's objects live.
+    #[serde(default = "default_velero_namespace")]
+    pub namespace: String,
+    #[serde(default)]
+    pub schedules: Vec<VeleroScheduleSpec>,
+}
+
+fn default_velero_namespace() -> String {
+    "velero".into()
+}
+
+/// One Velero Schedule and its history.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VeleroScheduleSpec {
+    pub name: String,
+    /// Five cron fields, UTC.
+    pub schedule: String,
+    /// How long its Backups are kept, as Velero writes it (`168h0m0s`); 720h when absent.
+    #[serde(default)]
+    pub ttl: Option<String>,
+    /// The namespaces backed up; all when empty.
+    #[serde(default)]
+    pub included_namespaces: Vec<String>,
+    /// How many past runs exist as Completed Backups at start.
+    #[serde(default = "default_backup_history")]
+    pub history: u32,
+    /// How long one run takes, in simulated time.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub run_time: Option<f64>,
+}
+
+fn default_backup_history() -> u32 {
+    3
 }
 
 /// Bulk workloads: `namespaces` × `deployments_per_namespace` deployments of `replicas`.

@@ -71,6 +71,8 @@ impl Table {
         let (history_cap, channel_cap) = match kind {
             Kind::Pod => (30_000, 16_384),
             Kind::Event | Kind::Lease => (5_000, 8_192),
+            // Few and slow-changing; small, so clusters without Velero pay next to nothing.
+            Kind::Backup | Kind::Schedule => (500, 256),
             _ => (2_000, 4_096),
         };
         Table {
@@ -431,6 +433,8 @@ fn has_generation(kind: Kind) -> bool {
             | Kind::DaemonSet
             | Kind::Job
             | Kind::CronJob
+            | Kind::Backup
+            | Kind::Schedule
     )
 }
 

@@ -189,6 +189,14 @@ macro_rules! sim_for_kind {
                 type $t = __coord::Lease;
                 $body
             }
+            __K::Backup => {
+                type $t = $crate::sim::kube::velero::Backup;
+                $body
+            }
+            __K::Schedule => {
+                type $t = $crate::sim::kube::velero::Schedule;
+                $body
+            }
             _ => $other,
         }
     }};

@@ -185,7 +185,8 @@ async fn exit_code(docker: &Docker, exec_id: &str) -> Result<Option<i64>, ExecEr
     }
 }
 
-fn partial_path(path: &Path) -> PathBuf {
+/// Where the output of a command that did not succeed is kept: `<path>.partial`.
+pub fn partial_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     path.with_file_name(name)

@@ -34,6 +34,7 @@ use super::object::{Phase, StoredObject};
 use super::resources::Kind;
 use super::scenario::ChurnSpec;
 use super::store::{Change, EventType, Store};
+use super::velero::controller as velero;
 use crate::sim::common::seeded::Rng;
 
 /// Something to do at a simulated time.
@@ -190,6 +191,8 @@ impl Controllers {
             Kind::DaemonSet,
             Kind::Job,
             Kind::CronJob,
+            Kind::Backup,
+            Kind::Schedule,
         ] {
             for object in store.list(kind, None, None) {
                 self.dirty.insert((kind, object.key.clone()));
@@ -272,6 +275,8 @@ impl Controllers {
             | Kind::DaemonSet
             | Kind::Job
             | Kind::CronJob
+            | Kind::Backup
+            | Kind::Schedule
                 if change.event != EventType::Deleted =>
             {
                 self.dirty.insert((change.kind, object.key.clone()));
@@ -325,6 +330,8 @@ impl Controllers {
             Kind::DaemonSet => daemonset::reconcile(env, &namespace, &name),
             Kind::Job => job::reconcile(env, &namespace, &name),
             Kind::CronJob => cronjob::reconcile(env, &namespace, &name),
+            Kind::Backup => velero::reconcile_backup(env, &namespace, &name),
+            Kind::Schedule => velero::reconcile_schedule(env, &namespace, &name),
             Kind::Namespace => lifecycle::reconcile_namespace(env, &name),
             _ => {}
         });

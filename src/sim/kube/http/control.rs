@@ -6,7 +6,10 @@
 //! - `GET /sim/v1/faults` lists faults; `POST` adds one (a `FaultSpec` as JSON, e.g.
 //!   `{"kind":"api_latency","latency_ms":500,"for":"30s"}`); `DELETE` ends them all,
 //!   `DELETE /sim/v1/faults/<id>` one.
-//! - `GET /sim/v1/status` gives the cluster's name, simulated time and resourceVersion.
+//! - `GET /sim/v1/status` gives the cluster's name, simulated time, resourceVersion and
+//!   speed, and the API requests it has answered: `requests` (any method; `/sim/v1/`
+//!   itself not counted) and `mutations` (methods other than GET and HEAD, dry runs
+//!   included), so a test can prove a read-only client sent nothing.
 
 use axum::http::Method;
 use axum::response::Response;
@@ -51,7 +54,14 @@ fn answer(
             let rv = cluster.store().resource_version();
             Ok(reply::json(
                 200,
-                &json!({"cluster": cluster.name, "simSeconds": now, "resourceVersion": rv.to_string(), "speed": cluster.clock.speed()}),
+                &json!({
+                    "cluster": cluster.name,
+                    "simSeconds": now,
+                    "resourceVersion": rv.to_string(),
+                    "speed": cluster.clock.speed(),
+                    "requests": cluster.requests.all(),
+                    "mutations": cluster.requests.mutations(),
+                }),
             ))
         }
         ("GET", "faults") => Ok(reply::json(200, &json!({"faults": cluster.faults.list()}))),

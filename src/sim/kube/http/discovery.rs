@@ -30,8 +30,9 @@ pub fn version() -> Response {
     )
 }
 
-/// Answer a discovery path, or `None` when the path is not one.
-pub fn route(path: &str) -> Option<Response> {
+/// Answer a discovery path, or `None` when the path is not one; `serves` says which
+/// API groups this cluster has (add-ons' CRDs are not everywhere).
+pub fn route(path: &str, serves: &dyn Fn(&str) -> bool) -> Option<Response> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let body = match segments.as_slice() {
         ["api"] => json!({
@@ -43,16 +44,18 @@ pub fn route(path: &str) -> Option<Response> {
         ["apis"] => json!({
             "kind": "APIGroupList",
             "apiVersion": "v1",
-            "groups": groups().iter().map(|g| group(g)).collect::<Vec<_>>(),
+            "groups": groups(serves).iter().map(|g| group(g)).collect::<Vec<_>>(),
         }),
         ["apis", name] => {
-            let name = groups().into_iter().find(|g| g == name)?;
+            let name = groups(serves).into_iter().find(|g| g == name)?;
             let mut g = group(&name);
             g["kind"] = json!("APIGroup");
             g["apiVersion"] = json!("v1");
             g
         }
-        ["apis", group, version] if GROUP_VERSIONS.contains(&(*group, *version)) => {
+        ["apis", group, version]
+            if GROUP_VERSIONS.contains(&(*group, *version)) && serves(group) =>
+        {
             resource_list(group, version)
         }
         _ => return None,
@@ -60,8 +63,12 @@ pub fn route(path: &str) -> Option<Response> {
     Some(reply::json(200, &body))
 }
 
-fn groups() -> Vec<String> {
-    let mut names: Vec<String> = GROUP_VERSIONS.iter().map(|(g, _)| g.to_string()).collect();
+fn groups(serves: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut names: Vec<String> = GROUP_VERSIONS
+        .iter()
+        .filter(|(g, _)| serves(g))
+        .map(|(g, _)| g.to_string())
+        .collect();
     names.dedup();
     names
 }
@@ -137,7 +144,7 @@ mod tests {
     use super::*;
 
     fn body(path: &str) -> Option<Value> {
-        let _ = route(path)?;
+        let _ = route(path, &|_| true)?;
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         Some(match segments.as_slice() {
             ["api", "v1"] => resource_list("", "v1"),
@@ -164,6 +171,22 @@ mod tests {
             .expect("deployments");
         assert_eq!(deploy["shortNames"], json!(["deploy"]));
         assert!(body("/apis/nope/v1").is_none());
-        assert!(route("/apis/batch").is_some());
+        assert!(route("/apis/batch", &|_| true).is_some());
+    }
+
+    #[test]
+    fn a_group_the_cluster_lacks_is_not_discovered() {
+        let without_velero = |g: &str| g != "velero.io";
+        assert!(route("/apis/velero.io/v1", &without_velero).is_none());
+        assert!(route("/apis/velero.io", &without_velero).is_none());
+        assert!(route("/apis/velero.io/v1", &|_| true).is_some());
+        let velero = body("/apis/velero.io/v1").expect("velero.io/v1");
+        let names: Vec<&str> = velero["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["name"].as_str())
+            .collect();
+        assert_eq!(names, ["backups", "schedules"]);
     }
 }

@@ -114,6 +114,9 @@ async fn handle(State(server): State<Arc<Server>>, request: Request<Body>) -> Re
         Some(rest) if rest.starts_with('/') => (rest.to_string(), true),
         _ => (path, false),
     };
+    if !path.starts_with("/sim/v1/") {
+        cluster.requests.count(&parts.method);
+    }
     match path.as_str() {
         "/version" | "/version/" => return discovery::version(),
         "/healthz" | "/livez" | "/readyz" => return reply::text(200, "ok"),
@@ -175,10 +178,11 @@ fn route_cluster(server: &Server, path: &str) -> Option<(Arc<Cluster>, String)> 
 
 async fn route(ctx: &Ctx, path: &str, prefix: &str) -> Reply {
     let trimmed = path.trim_end_matches('/');
-    if let Some(response) = discovery::route(trimmed) {
+    let serves = |group: &str| ctx.cluster.serves_group(group);
+    if let Some(response) = discovery::route(trimmed, &serves) {
         return Ok(response);
     }
-    if let Some(response) = openapi::route(trimmed, prefix) {
+    if let Some(response) = openapi::route(trimmed, prefix, &serves) {
         return Ok(response);
     }
     if trimmed.starts_with("/openapi") {
@@ -188,7 +192,8 @@ async fn route(ctx: &Ctx, path: &str, prefix: &str) -> Reply {
             "the server could not find the requested resource",
         ));
     }
-    let Some(target) = Target::parse(trimmed) else {
+    let target = Target::parse(trimmed).filter(|t| serves(t.resource.group));
+    let Some(target) = target else {
         return Err(ApiError::new(
             404,
             "NotFound",

@@ -14,22 +14,24 @@ use crate::sim::kube::resources::{GROUP_VERSIONS, in_group_version};
 /// Changes whenever the documents would; clients cache by it.
 const HASH: &str = "5f1a7c0e9d2b4c6a";
 
-fn group_versions() -> Vec<(&'static str, &'static str, String)> {
+fn group_versions(serves: &dyn Fn(&str) -> bool) -> Vec<(&'static str, &'static str, String)> {
     std::iter::once(("", "v1", "api/v1".to_string()))
         .chain(
             GROUP_VERSIONS
                 .iter()
+                .filter(|(g, _)| serves(g))
                 .map(|(g, v)| (*g, *v, format!("apis/{g}/{v}"))),
         )
         .collect()
 }
 
 /// Answer `/openapi/v3` and `/openapi/v3/<gv>`; `prefix` is the path this cluster is
-/// served under (kubectl fetches the documents by server-relative URL).
-pub fn route(path: &str, prefix: &str) -> Option<Response> {
+/// served under (kubectl fetches the documents by server-relative URL); `serves` says
+/// which API groups this cluster has.
+pub fn route(path: &str, prefix: &str, serves: &dyn Fn(&str) -> bool) -> Option<Response> {
     let rest = path.strip_prefix("/openapi/v3")?;
     if rest.is_empty() {
-        let paths: Map<String, Value> = group_versions()
+        let paths: Map<String, Value> = group_versions(serves)
             .into_iter()
             .map(|(_, _, gv)| {
                 let url = format!("{prefix}/openapi/v3/{gv}?hash={HASH}");
@@ -39,7 +41,7 @@ pub fn route(path: &str, prefix: &str) -> Option<Response> {
         return Some(reply::json(200, &json!({ "paths": paths })));
     }
     let wanted = rest.trim_start_matches('/');
-    let (group, version, _) = group_versions()
+    let (group, version, _) = group_versions(serves)
         .into_iter()
         .find(|(_, _, gv)| gv == wanted)?;
     Some(reply::json(200, &document(group, version)))
@@ -100,8 +102,10 @@ mod tests {
                 .flatten()
                 .any(|p| p["name"] == "fieldValidation")
         );
-        assert!(route("/openapi/v3", "/clusters/prod").is_some());
-        assert!(route("/openapi/v3/apis/nope/v1", "").is_none());
-        assert!(route("/openapi/v2", "").is_none());
+        let all = |_: &str| true;
+        assert!(route("/openapi/v3", "/clusters/prod", &all).is_some());
+        assert!(route("/openapi/v3/apis/nope/v1", "", &all).is_none());
+        assert!(route("/openapi/v2", "", &all).is_none());
+        assert!(route("/openapi/v3/apis/velero.io/v1", "", &|g| g != "velero.io").is_none());
     }
 }

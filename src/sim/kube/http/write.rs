@@ -349,6 +349,8 @@ fn is_empty(value: &Value) -> bool {
 
 /// The options of a delete, from the body (`DeleteOptions`) or the query.
 struct DeleteOptions {
+    /// `dryRun: ["All"]`: kubectl sends a delete's dry run in the body, not the query.
+    dry_run: bool,
     grace_period: Option<i64>,
     orphan: bool,
     precondition_uid: Option<String>,
@@ -361,7 +363,11 @@ fn delete_options(ctx: &Ctx) -> DeleteOptions {
         .as_str()
         .or(ctx.param("propagationPolicy"))
         .unwrap_or("Background");
+    let dry_run_in_body = body["dryRun"]
+        .as_array()
+        .is_some_and(|modes| modes.iter().any(|m| m == "All"));
     DeleteOptions {
+        dry_run: ctx.dry_run() || dry_run_in_body,
         grace_period: body["gracePeriodSeconds"]
             .as_i64()
             .or_else(|| ctx.param("gracePeriodSeconds").and_then(|g| g.parse().ok())),
@@ -387,7 +393,7 @@ pub fn delete(ctx: &Ctx, target: &Target) -> Reply {
     {
         return Err(ApiError::conflict(target.resource, target.name()));
     }
-    if ctx.dry_run() {
+    if options.dry_run {
         return Ok(reply::raw_json(200, current.json.clone()));
     }
     let kind = target.resource.kind_id;

@@ -195,6 +195,11 @@ pub fn populate(cluster: &Cluster, spec: &ClusterSpec, seed: u64) -> HashMap<Str
             namespaces.push(ns.name.clone());
         }
     }
+    if let Some(velero) = &spec.velero
+        && !namespaces.contains(&velero.namespace)
+    {
+        namespaces.push(velero.namespace.clone());
+    }
     for name in &namespaces {
         let mut ns = Namespace {
             metadata: ObjectMeta {
@@ -261,6 +266,9 @@ pub fn populate(cluster: &Cluster, spec: &ClusterSpec, seed: u64) -> HashMap<Str
             };
             let _ = builder.store.create(cm);
         }
+    }
+    if let Some(velero) = &spec.velero {
+        super::velero::populate::populate(&mut store, velero, now);
     }
     // The estate is the starting point, not news: controllers start from here.
     let _ = store.take_changes();

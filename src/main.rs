@@ -260,14 +260,14 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
         // Sources send here. The channel is bounded: a flood waits for the UI, never grows.
         let (tx, rx) = mpsc::channel(4096);
         let sources = tokio_util::sync::CancellationToken::new();
-        app.alerts.attach(
-            pilothouse::sources::alertmanager::spawn_alert_and_host_sources(
-                &app.config,
-                alert_sources,
-                pilothouse::sources::EventSink::new(tx.clone()),
-                &sources,
-            ),
+        let alert_control = pilothouse::sources::alertmanager::spawn_alert_and_host_sources(
+            &app.config,
+            alert_sources,
+            pilothouse::sources::EventSink::new(tx.clone()),
+            &sources,
         );
+        let alertmanagers = alert_control.clients();
+        app.alerts.attach(alert_control);
         // The built-in rules read every event on its way to the app (host and container
         // samples) and add the alerts they raise.
         let rx = pilothouse::rules::spawn_rules(rx, app.config.rules.clone());
@@ -287,6 +287,7 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
                 config: app.config.clone(),
                 data_dir,
                 docker: pilothouse::ops::container::DockerHosts(docker_endpoints),
+                alertmanagers,
             },
             Some(pilothouse::sources::EventSink::new(tx.clone())),
             &sources,

@@ -325,3 +325,118 @@ async fn a_stopped_container_is_refused_before_anything_is_written() {
     );
     assert!(load_history(data.path()).is_empty());
 }
+
+/// Through the runner, as the console runs them: planned (the container inspected),
+/// executed, read back, and both records in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runner_restarts_and_backs_up_a_container_and_audits_both() {
+    use pilothouse::ops::runner::{OpRequest, OpUpdate, OpsSettings, spawn};
+    use pilothouse::ops::{ContainerRef, Operation};
+    let Some(docker) = engine().await else { return };
+    let t = TestContainers::new(&docker, "ops-runner");
+    let id = t.run("db", SERVICE, no_tuning).await;
+    let name = t.name("db");
+    let data = tempfile::tempdir().unwrap();
+    let mut config = pilothouse::config::Config::default();
+    config.backups = vec![target("shop-db", &name, &["seq", "1", "50"])];
+    let endpoint = DockerEndpoint::new("local", EndpointUrl::Unix(SOCKET.into()));
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let mut control = spawn(
+        OpsSettings {
+            kubeconfig: None,
+            kube_options: Default::default(),
+            config,
+            data_dir: data.path().to_path_buf(),
+            docker: pilothouse::ops::container::DockerHosts(vec![endpoint]),
+            alertmanagers: Vec::new(),
+        },
+        None,
+        &cancel,
+    );
+    let target = ContainerRef {
+        host: "local".into(),
+        id: id.clone(),
+        name: name.clone(),
+    };
+    let (_, started) = state(&docker, &id).await;
+    let ops = [
+        Operation::Container {
+            target: target.clone(),
+            action: ContainerAction::Restart,
+        },
+        Operation::ContainerBackup {
+            target: target.clone(),
+            backup: "shop-db".into(),
+        },
+    ];
+    for (n, op) in ops.iter().enumerate() {
+        control.send(OpRequest::Plan {
+            id: n as u64,
+            op: op.clone(),
+        });
+        let plan = loop {
+            match control.recv().await.expect("update") {
+                OpUpdate::Planned { result, .. } => break result.expect("planned"),
+                _ => continue,
+            }
+        };
+        assert!(plan.lines.iter().any(|l| l.contains("running")), "{plan:?}");
+        control.send(OpRequest::Execute {
+            id: n as u64,
+            op: op.clone(),
+            reason: Some("drill".into()),
+            dry_run: plan.dry_run.clone(),
+        });
+        let outcome = loop {
+            match tokio::time::timeout(Duration::from_secs(60), control.recv()).await {
+                Ok(Some(OpUpdate::Finished { result, .. })) => break result,
+                Ok(Some(_)) => continue,
+                other => panic!("no outcome: {other:?}"),
+            }
+        };
+        outcome.unwrap_or_else(|e| panic!("{}: {e}", op.summary()));
+    }
+    let (status, restarted) = state(&docker, &id).await;
+    assert_eq!(status, Some(ContainerStateStatusEnum::RUNNING));
+    assert!(restarted > started, "the restart happened");
+    let history = load_history(data.path());
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        history[0].bytes,
+        (1..=50)
+            .map(|n: u32| format!("{n}\n").len() as u64)
+            .sum::<u64>()
+    );
+
+    let audit = std::fs::read_to_string(data.path().join("audit.jsonl")).expect("audit log");
+    let records: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let phases: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["operation"].as_str().unwrap(),
+                r["phase"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("restart", "intent"),
+            ("restart", "outcome"),
+            ("backup", "intent"),
+            ("backup", "outcome")
+        ]
+    );
+    assert!(records.iter().all(|r| r["reason"] == "drill"));
+    assert!(records[1]["ok"] == true && records[3]["ok"] == true);
+    assert!(
+        records[0]["identity"].as_str().unwrap().contains(SOCKET),
+        "the engine acted on: {}",
+        records[0]["identity"]
+    );
+    cancel.cancel();
+}

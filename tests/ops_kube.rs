@@ -60,6 +60,7 @@ impl Sim {
                 config,
                 data_dir: self.data.clone(),
                 docker: Default::default(),
+                alertmanagers: Vec::new(),
             },
             None,
             &self.cancel,

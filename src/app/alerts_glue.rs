@@ -1,24 +1,19 @@
-//! The alerts view's part of the app (issue 6): silences from the console with a y/N
-//! prompt, new-since-last-look marks, and the jump from an alert to what its labels name.
+//! The alerts view's part of the app (issue 6): silences from the console, new-since-
+//! last-look marks, and the jump from an alert to what its labels name.
 //!
 //! Wiring (in `app/`): a field `pub alerts: super::alerts_glue::AlertsGlue` on `App`
 //! (`Default`), and four calls —
 //! - `prepare_frame`: `self.prepare_alerts_frame();` first;
-//! - `on_key`, after the Ctrl-C check: `if self.alerts_confirm_key(key) { return; }`;
 //! - `run_command`, first: `if self.run_alert_command(line) { return; }`;
 //! - `open_selected`: `ViewKind::Alerts => self.open_alert_context(),`.
 //!
 //! `main` gives it the sources' control: `app.alerts.attach(control)`.
 //!
-//! Creating or expiring a silence changes the world: it is refused when read-only, and
-//! otherwise asked as `… ? y/N` in the status bar, defaulting to No, ignoring keys for its
-//! first 300 ms so key repeat cannot answer it (DESIGN.md §6). It runs in the background;
-//! the outcome replaces the question when it comes back.
+//! Creating or expiring a silence changes the world: it is an operation (issue 7), so it
+//! goes through the operation dialog — plan, confirmation in proportion to risk, the
+//! runner, the audit log — like a scale or a rollback.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
-
-use crossterm::event::{KeyCode, KeyEvent};
 
 use super::App;
 use crate::model::{Alert, AlertId};
@@ -33,28 +28,16 @@ use crate::ui::views::alerts::{AlertsContext, set_context};
 pub const ALERT_COMMANDS: &[(&str, &str)] = &[
     (
         "silence ",
-        "silence the selected alert or group: [DURATION] [COMMENT]",
+        "silence [ALERTNAME] [DURATION] [COMMENT]: the named alerts, else the selection",
     ),
     ("expire", "expire the silences of the selected alert"),
     ("silences", "list the active silences"),
 ];
 
-/// How long a confirmation ignores keys after it opens.
-pub const CONFIRM_GUARD: Duration = Duration::from_millis(300);
-
-/// A question waiting for y or N.
-#[derive(Debug)]
-pub struct PendingSilence {
-    pub ops: Vec<SilenceOp>,
-    pub opened: Instant,
-}
-
 /// What the app keeps for the alerts view.
 #[derive(Debug, Default)]
 pub struct AlertsGlue {
     control: Option<AlertControl>,
-    /// The silence operations waiting for y/N.
-    pub pending: Option<PendingSilence>,
     /// The alerts present when the user last looked (entered the view the first time,
     /// or left it since); `None` before the first look.
     seen: Option<HashSet<AlertId>>,
@@ -69,6 +52,13 @@ impl AlertsGlue {
     /// Take the alert sources' control (silences, their list).
     pub fn attach(&mut self, control: AlertControl) {
         self.control = Some(control);
+    }
+
+    /// Poll the Alertmanagers now: an operation may have changed their silences.
+    pub fn refresh(&self) {
+        if let Some(control) = &self.control {
+            control.refresh();
+        }
     }
 }
 
@@ -110,43 +100,6 @@ impl App {
         }
     }
 
-    /// A key while a silence waits for y/N: `y` runs it, anything else cancels. Returns
-    /// whether the key was taken.
-    pub(super) fn alerts_confirm_key(&mut self, key: KeyEvent) -> bool {
-        let Some(pending) = &self.alerts.pending else {
-            return false;
-        };
-        if pending.opened.elapsed() < CONFIRM_GUARD {
-            return true;
-        }
-        let Some(pending) = self.alerts.pending.take() else {
-            return false;
-        };
-        if !matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-            self.set_status("cancelled: nothing was changed", false);
-            return true;
-        }
-        let Some(control) = &self.alerts.control else {
-            self.set_status("no Alertmanager is connected", true);
-            return true;
-        };
-        let mut started = 0;
-        let mut refused = Vec::new();
-        for op in pending.ops {
-            match control.start(op) {
-                Ok(()) => started += 1,
-                Err(why) => refused.push(why),
-            }
-        }
-        if refused.is_empty() {
-            let what = if started == 1 { "request" } else { "requests" };
-            self.set_status(format!("sent {started} silence {what}…"), false);
-        } else {
-            self.set_status(refused.join("; "), true);
-        }
-        true
-    }
-
     /// `:silence [DURATION] [COMMENT…]`, `:expire` (or `:unsilence`), `:silences`. Returns
     /// whether `line` was one of these.
     pub(super) fn run_alert_command(&mut self, line: &str) -> bool {
@@ -184,12 +137,7 @@ impl App {
     }
 
     fn ask(&mut self, ops: Vec<SilenceOp>) {
-        let question: Vec<String> = ops.iter().map(SilenceOp::describe).collect();
-        self.set_status(format!("{}? y/N", question.join("; ")), false);
-        self.alerts.pending = Some(PendingSilence {
-            ops,
-            opened: Instant::now(),
-        });
+        self.ask_operation(crate::ops::Operation::Silence { ops });
     }
 
     fn refuse_if_read_only(&mut self) -> bool {
@@ -203,12 +151,26 @@ impl App {
         if self.refuse_if_read_only() {
             return;
         }
+        // `:silence ALERTNAME [DURATION] [COMMENT]` names the alerts (what a runbook step
+        // says); `:silence [DURATION] [COMMENT]` silences the selection.
+        let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+        let named: Vec<&Alert> = self
+            .fleet
+            .alerts
+            .values()
+            .filter(|a| !first.is_empty() && a.name() == first)
+            .collect();
+        let args = if named.is_empty() { args } else { rest.trim() };
         let (first, comment) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
         let (duration, comment) = match parse_duration(first) {
             Ok(d) if !d.is_zero() => (d, comment.trim()),
             _ => (DEFAULT_SILENCE, args),
         };
-        let alerts = self.selected_alerts();
+        let alerts = if named.is_empty() {
+            self.selected_alerts()
+        } else {
+            named
+        };
         if alerts.is_empty() {
             self.set_status(
                 "select an alert, or a group, in the alerts view to silence",
@@ -420,13 +382,6 @@ mod tests {
         app
     }
 
-    fn key(app: &mut App, c: char) {
-        app.update(super::super::Action::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            crossterm::event::KeyModifiers::NONE,
-        )));
-    }
-
     fn status(app: &App) -> String {
         app.ui
             .status
@@ -458,35 +413,44 @@ mod tests {
     }
 
     #[test]
-    fn a_silence_is_asked_first_and_key_repeat_cannot_answer() {
+    fn a_silence_is_an_operation_planned_in_the_dialog() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let _inside = runtime.enter();
         let mut app = app();
         app.attach_alerts_for_test();
+        let cancel = tokio_util::sync::CancellationToken::new();
+        app.ops.attach(crate::ops::runner::spawn(
+            crate::ops::runner::OpsSettings::default(),
+            None,
+            &cancel,
+        ));
         // Row 0 is a group heading; row 1 its first alert.
         app.ui.table_mut(ViewKind::Alerts).selected = 1;
         assert!(app.run_alert_command("silence 30m maintenance window"));
-        let asked = status(&app);
-        assert!(asked.starts_with("silence {alertname="), "{asked}");
-        assert!(
-            asked.contains(" for 30m on ") && asked.ends_with("? y/N"),
-            "{asked}"
-        );
-        // Within the guard time a `y` (key repeat of the command's Enter, say) does nothing.
-        key(&mut app, 'y');
-        assert!(app.alerts.pending.is_some());
-        app.alerts.pending.as_mut().unwrap().opened -= CONFIRM_GUARD;
-        key(&mut app, 'n');
-        assert!(app.alerts.pending.is_none());
-        assert_eq!(status(&app), "cancelled: nothing was changed");
-        // Yes, but the fixture's Alertmanager is not one pilothouse polls.
-        app.run_alert_command("silence");
-        assert!(status(&app).contains(" for 2h on "), "{}", status(&app));
-        app.alerts.pending.as_mut().unwrap().opened -= CONFIRM_GUARD;
-        key(&mut app, 'y');
-        assert!(
-            status(&app).contains("cannot be silenced"),
-            "{}",
-            status(&app)
-        );
+        let dialog = app
+            .ui
+            .operation
+            .as_ref()
+            .expect("the operation dialog opened");
+        let summary = dialog.op.summary();
+        assert!(summary.starts_with("silence {alertname="), "{summary}");
+        assert!(summary.contains(" for 30m on "), "{summary}");
+        assert_eq!(dialog.op.verb(), "silence");
+        // The fixture's Alertmanager is not one pilothouse polls: refused at the plan,
+        // before anything could be confirmed.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            app.prepare_frame();
+            if let Some(d) = &app.ui.operation
+                && let crate::ui::confirm::Phase::Refused(e) = &d.phase
+            {
+                assert!(e.to_string().contains("cannot be silenced"), "{e}");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no plan came back");
+        }
+        cancel.cancel();
     }
 
     #[test]
@@ -495,7 +459,7 @@ mod tests {
         app.ui.read_only = true;
         app.ui.table_mut(ViewKind::Alerts).selected = 1;
         app.run_alert_command("silence 1h");
-        assert!(app.alerts.pending.is_none());
+        assert!(app.ui.operation.is_none());
         assert!(status(&app).starts_with("read-only"));
     }
 

@@ -55,6 +55,135 @@ pub enum OpKey {
 }
 
 impl App {
+    /// The operation keys for the selected row, greyed with the reason when the console
+    /// or the context is read-only or RBAC says no. Cheap: one row, a few lookups.
+    pub(super) fn prepare_op_hints(&mut self) {
+        use super::KeyAction as K;
+        let view = self.ui.view;
+        let index = self.selected(view).map(|i| i as usize);
+        let mut offered: Vec<(K, &'static str, Option<Operation>)> = Vec::new();
+        match view {
+            ViewKind::Workloads => {
+                if let Some(w) = index.and_then(|i| self.fleet.workloads.get_index(i)) {
+                    let id = w.id.clone();
+                    let scale = Operation::Scale {
+                        target: id.clone(),
+                        from: w.desired,
+                        to: w.desired,
+                    };
+                    match id.kind {
+                        KubeKind::Deployment | KubeKind::StatefulSet => {
+                            offered.push((K::Scale, "scale", Some(scale)));
+                            offered.push((
+                                K::Restart,
+                                "restart",
+                                Some(Operation::Restart { target: id.clone() }),
+                            ));
+                            offered.push((
+                                K::Rollback,
+                                "rollback",
+                                Some(Operation::Rollback {
+                                    target: id,
+                                    to_revision: 0,
+                                }),
+                            ));
+                        }
+                        KubeKind::DaemonSet => {
+                            offered.push((
+                                K::Restart,
+                                "restart",
+                                Some(Operation::Restart { target: id.clone() }),
+                            ));
+                            offered.push((
+                                K::Rollback,
+                                "rollback",
+                                Some(Operation::Rollback {
+                                    target: id,
+                                    to_revision: 0,
+                                }),
+                            ));
+                        }
+                        KubeKind::CronJob => {
+                            offered.push((
+                                K::Backup,
+                                "run job",
+                                Some(Operation::RunCronJob { target: id }),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ViewKind::Pods => {
+                if let Some(p) = index.and_then(|i| self.fleet.pods.get_index(i)) {
+                    offered.push((
+                        K::Delete,
+                        "delete",
+                        Some(Operation::DeletePod {
+                            target: p.id.clone(),
+                        }),
+                    ));
+                }
+            }
+            ViewKind::Nodes => {
+                if let Some(n) = index.and_then(|i| self.fleet.nodes.get_index(i)) {
+                    let what = if n.unschedulable {
+                        "uncordon"
+                    } else {
+                        "cordon"
+                    };
+                    let target = KubeId {
+                        context: n.context.clone(),
+                        namespace: String::new(),
+                        kind: KubeKind::Node,
+                        name: n.name.clone(),
+                    };
+                    offered.push((
+                        K::Cordon,
+                        what,
+                        Some(Operation::Cordon {
+                            target,
+                            cordon: !n.unschedulable,
+                        }),
+                    ));
+                }
+            }
+            ViewKind::Containers => {
+                if let Some(c) = index.and_then(|i| self.fleet.containers.get_index(i)) {
+                    let what = if c.state == ContainerRunState::Running {
+                        "stop"
+                    } else {
+                        "start"
+                    };
+                    offered.push((K::Restart, "restart", None));
+                    offered.push((K::StopStart, what, None));
+                    if ops_target::backup_for_container(&self.config, c).is_some() {
+                        offered.push((K::Backup, "backup", None));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let hints = offered
+            .into_iter()
+            .filter_map(|(action, what, op)| {
+                let keys = self.keymap.keys_for(self.layers(), action)?;
+                let denied = if self.ui.read_only || self.config.read_only {
+                    Some("read-only".to_string())
+                } else {
+                    op.as_ref().and_then(|op| {
+                        policy::refuse_if_read_only(op, &self.config)
+                            .err()
+                            .map(|e| e.to_string())
+                            .or_else(|| self.rbac_denies(op))
+                    })
+                };
+                Some(crate::ui::state::OpHint { keys, what, denied })
+            })
+            .collect();
+        self.ui.op_hints = hints;
+    }
+
     /// Before each frame: take the runner's updates.
     pub(super) fn prepare_ops_frame(&mut self) {
         let mut updates = Vec::new();
@@ -107,6 +236,8 @@ impl App {
                 result,
                 elapsed,
             } => {
+                // A silence (or anything) may have changed what the Alertmanagers say.
+                self.alerts.refresh();
                 if let Some(dialog) = self.ui.operation.as_mut().filter(|d| d.id == id) {
                     dialog.phase = Phase::Finished { result, elapsed };
                 } else if let Some(at) = self.ui.background.iter().position(|b| b.id == id) {

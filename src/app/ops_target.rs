@@ -342,14 +342,27 @@ fn find_backup<'a>(
     name: &str,
     host: Option<&str>,
 ) -> Result<(String, &'a DockerContainer), String> {
-    let _ = (fleet, config, name, host);
-    Err("container backups are configured with [[backup]] in config.toml".into())
+    let entry = config
+        .backups
+        .iter()
+        .find(|b| b.name == name)
+        .or_else(|| config.backups.iter().find(|b| b.container == name))
+        .ok_or_else(|| format!("no [[backup]] named {name} in the config"))?;
+    let host = host.or(entry.host.as_deref());
+    let container = find_container(fleet, &entry.container, host)?;
+    Ok((entry.name.clone(), container))
 }
 
 /// The `[[backup]]` entry for a container, if the config has one.
 pub fn backup_for_container(config: &Config, container: &DockerContainer) -> Option<String> {
-    let _ = (config, container);
-    None
+    config
+        .backups
+        .iter()
+        .find(|b| {
+            (b.container == container.name || container.id.id.starts_with(&b.container))
+                && b.host.as_deref().is_none_or(|h| h == container.id.host)
+        })
+        .map(|b| b.name.clone())
 }
 
 /// Tab completion for an operation command being typed: the fleet's targets the verb

@@ -107,6 +107,7 @@ impl App {
             let view = self.ui.view;
             table::refresh(spec, &self.fleet, &scope, self.ui.table_mut(view));
         }
+        self.prepare_op_hints();
     }
 
     pub fn update(&mut self, action: Action) {
@@ -171,7 +172,7 @@ impl App {
         self.size.1.saturating_sub(CHROME_ROWS).max(1) as isize
     }
 
-    fn layers(&self) -> &'static [Layer] {
+    pub(super) fn layers(&self) -> &'static [Layer] {
         match self.ui.view {
             ViewKind::Logs => &[Layer::Logs, Layer::Global],
             _ => &[Layer::Table, Layer::Global],
@@ -188,7 +189,7 @@ impl App {
             self.should_quit = true;
             return;
         }
-        if self.ops_dialog_key(key) || self.alerts_confirm_key(key) {
+        if self.ops_dialog_key(key) {
             return;
         }
         if self.ui.prompt.is_some() {

@@ -326,9 +326,9 @@ async fn send(
             );
             Ok((plan, Executed::Done, said))
         }
-        Operation::Container { .. } | Operation::ContainerBackup { .. } => Err(OpError::Refused(
-            "a Docker operation reached the Kubernetes executor".into(),
-        )),
+        Operation::Container { .. }
+        | Operation::ContainerBackup { .. }
+        | Operation::Silence { .. } => Err(OpError::Refused("not a Kubernetes operation".into())),
     }
 }
 

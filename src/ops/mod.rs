@@ -8,6 +8,7 @@
 //! - `rollback`: revisions, template diffs and `kubectl rollout undo` semantics;
 //! - `docker` and `container`: container restart/stop/start and backups through exec;
 //! - `backup_config`: the `[[backup]]` targets of the config file and their policies;
+//! - `silence`: Alertmanager silences, created and expired as operations;
 //! - `audit`: the append-only JSON Lines record of intents and outcomes;
 //! - `error`: why an operation did not happen, in words for the status bar.
 
@@ -21,6 +22,7 @@ pub mod operation;
 pub mod policy;
 pub mod rollback;
 pub mod runner;
+pub mod silence;
 
 pub use error::OpError;
 pub use operation::{ContainerRef, Operation, ScheduleRef};

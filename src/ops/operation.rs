@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::docker::ContainerAction;
 use crate::model::{KubeId, KubeKind};
+use crate::sources::alertmanager::SilenceOp;
 
 /// A Velero `Schedule` (velero.io/v1), which the fleet's kinds do not include.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,6 +53,8 @@ pub enum Operation {
         /// The `[[backup]]` entry's name.
         backup: String,
     },
+    /// Create or expire silences in Alertmanagers (one request per Alertmanager).
+    Silence { ops: Vec<SilenceOp> },
 }
 
 impl Operation {
@@ -67,6 +70,21 @@ impl Operation {
             Operation::Cordon { cordon: true, .. } => "cordon",
             Operation::Cordon { cordon: false, .. } => "uncordon",
             Operation::Container { action, .. } => container_verb(*action),
+            Operation::Silence { ops } => match ops.first() {
+                Some(SilenceOp::Expire { .. }) => "expire",
+                _ => "silence",
+            },
+        }
+    }
+
+    /// The Alertmanager a silence operation changes.
+    pub fn alertmanager(&self) -> Option<&str> {
+        match self {
+            Operation::Silence { ops } => ops.first().map(|op| match op {
+                SilenceOp::Create(request) => request.source.as_str(),
+                SilenceOp::Expire { source, .. } => source.as_str(),
+            }),
+            _ => None,
         }
     }
 
@@ -80,7 +98,9 @@ impl Operation {
             | Operation::DeletePod { target }
             | Operation::Cordon { target, .. } => Some(&target.context),
             Operation::RunSchedule { target } => Some(&target.context),
-            Operation::Container { .. } | Operation::ContainerBackup { .. } => None,
+            Operation::Container { .. }
+            | Operation::ContainerBackup { .. }
+            | Operation::Silence { .. } => None,
         }
     }
 
@@ -114,6 +134,7 @@ impl Operation {
             Operation::RunSchedule { target } => format!("schedule/{}", target.name),
             Operation::Container { target, .. } => format!("ctr/{}", target.name),
             Operation::ContainerBackup { backup, .. } => format!("ctr/{backup}"),
+            Operation::Silence { .. } => format!("alerts/{}", self.name_to_type()),
         }
     }
 
@@ -146,6 +167,9 @@ impl Operation {
             Operation::Container { target, .. } | Operation::ContainerBackup { target, .. } => {
                 format!("{}/ctr/{}", target.host, target.name)
             }
+            Operation::Silence { .. } => {
+                format!("{}/alerts/{}", self.place(), self.name_to_type())
+            }
         }
     }
 
@@ -162,6 +186,17 @@ impl Operation {
             Operation::Container { target, .. } | Operation::ContainerBackup { target, .. } => {
                 &target.name
             }
+            // The alertname the silence matches (or the silence expired).
+            Operation::Silence { ops } => match ops.first() {
+                Some(SilenceOp::Create(request)) => request
+                    .matchers
+                    .iter()
+                    .find(|m| m.name == "alertname")
+                    .or(request.matchers.first())
+                    .map_or("silence", |m| m.value.as_str()),
+                Some(SilenceOp::Expire { id, .. }) => id.as_str(),
+                None => "silence",
+            },
         }
     }
 
@@ -173,6 +208,9 @@ impl Operation {
             Operation::Cordon { cordon, .. } => json!({"unschedulable": cordon}),
             Operation::ContainerBackup { backup, .. } => json!({"backup": backup}),
             Operation::Container { target, .. } => json!({"id": target.id}),
+            Operation::Silence { ops } => {
+                json!(ops.iter().map(SilenceOp::describe).collect::<Vec<_>>())
+            }
             _ => json!({}),
         }
     }
@@ -194,6 +232,7 @@ impl Operation {
             Operation::Container { target, .. } | Operation::ContainerBackup { target, .. } => {
                 format!("on {}", target.host)
             }
+            Operation::Silence { .. } => String::new(),
         };
         let what = match self {
             Operation::Scale { from, to, .. } => {
@@ -212,9 +251,18 @@ impl Operation {
                 format!("create a Velero Backup from {}", self.target_ref())
             }
             Operation::ContainerBackup { .. } => format!("run backup {}", self.target_ref()),
+            Operation::Silence { ops } => ops
+                .iter()
+                .map(SilenceOp::describe)
+                .collect::<Vec<_>>()
+                .join("; "),
             _ => format!("{} {}", self.verb(), self.target_ref()),
         };
-        format!("{what} {place}")
+        if place.is_empty() {
+            what
+        } else {
+            format!("{what} {place}")
+        }
     }
 
     /// Whether it is high risk wherever it runs: rollbacks and deletes (DESIGN.md §6).
@@ -236,7 +284,9 @@ impl Operation {
             Operation::DeletePod { .. } => "PilothouseDelete",
             Operation::Cordon { cordon: true, .. } => "PilothouseCordon",
             Operation::Cordon { cordon: false, .. } => "PilothouseUncordon",
-            Operation::Container { .. } | Operation::ContainerBackup { .. } => "",
+            Operation::Container { .. }
+            | Operation::ContainerBackup { .. }
+            | Operation::Silence { .. } => "",
         }
     }
 }

@@ -70,7 +70,7 @@ pub enum OpUpdate {
 }
 
 /// What the runner needs to reach the world.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct OpsSettings {
     pub kubeconfig: Option<Kubeconfig>,
     pub kube_options: KubeOptions,
@@ -80,6 +80,8 @@ pub struct OpsSettings {
     pub data_dir: PathBuf,
     /// The Docker hosts of the fleet by name.
     pub docker: super::container::DockerHosts,
+    /// The Alertmanagers silences go to.
+    pub alertmanagers: Vec<crate::sources::alertmanager::AmClient>,
 }
 
 /// The app's handle on the runner.
@@ -192,6 +194,9 @@ impl Runner {
 
     async fn plan(&self, op: &Operation) -> Result<KubePlan, OpError> {
         policy::refuse_if_read_only(op, &self.settings.config)?;
+        if let Operation::Silence { .. } = op {
+            return super::silence::plan(op, &self.settings.alertmanagers);
+        }
         match op.context() {
             Some(context) => {
                 let client = self.client(context).await?;
@@ -253,6 +258,9 @@ impl Runner {
             stage: Stage::Executing,
             progress: None,
         });
+        if let Operation::Silence { .. } = op {
+            return super::silence::execute(op, &self.settings.alertmanagers).await;
+        }
         let Some(context) = op.context() else {
             return super::container::execute(
                 op,
@@ -298,11 +306,11 @@ impl Runner {
         reason: Option<String>,
         dry_run: String,
     ) -> AuditRecord {
-        let identity = match op.context() {
-            Some(context) => self.kube_user(context),
-            None => op
-                .docker_host()
-                .and_then(|host| self.settings.docker.url_of(host)),
+        let identity = match (op.context(), op.docker_host(), op.alertmanager()) {
+            (Some(context), _, _) => self.kube_user(context),
+            (_, Some(host), _) => self.settings.docker.url_of(host),
+            (_, _, Some(am)) => Some(am.to_string()),
+            _ => None,
         };
         AuditRecord {
             time: Timestamp::now(),

@@ -165,6 +165,19 @@ pub fn render_status(screen: &Screen, area: Rect, buf: &mut Buffer) {
         } else {
             &screen.chrome.hints
         };
+        // What can be done to the selected row comes first; greyed when not allowed.
+        for hint in &ui.op_hints {
+            let (key_style, what_style) = if hint.denied.is_some() {
+                ("table.dim", "table.dim")
+            } else {
+                ("statusbar.key", "statusbar")
+            };
+            spans.push(Span::styled(format!(" {}", hint.keys), t.style(key_style)));
+            spans.push(Span::styled(format!(":{}", hint.what), t.style(what_style)));
+        }
+        if !ui.op_hints.is_empty() {
+            spans.push(Span::styled(" │", t.style("statusbar")));
+        }
         for (keys, what) in hints {
             spans.push(Span::styled(format!(" {keys}"), t.style("statusbar.key")));
             spans.push(Span::styled(format!(":{what}"), t.style("statusbar")));

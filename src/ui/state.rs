@@ -220,6 +220,18 @@ pub struct UiState {
     pub operation: Option<super::confirm::OpDialog>,
     /// Operations left running in the background, for the status bar.
     pub background: Vec<super::confirm::BackgroundOp>,
+    /// The operation keys that apply to the selected row, for the status bar; greyed
+    /// (with the reason) when read-only or RBAC says no.
+    pub op_hints: Vec<OpHint>,
+}
+
+/// One operation key offered for the selected row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpHint {
+    pub keys: String,
+    pub what: &'static str,
+    /// Why it is not allowed, when it is not.
+    pub denied: Option<String>,
 }
 
 impl UiState {
@@ -237,6 +249,7 @@ impl UiState {
             mouse: false,
             operation: None,
             background: Vec::new(),
+            op_hints: Vec::new(),
         }
     }
 

@@ -112,6 +112,11 @@ impl AlertControl {
         self.ams.iter().find(|am| am.name() == source)
     }
 
+    /// Every Alertmanager, for the operations runner that creates and expires silences.
+    pub fn clients(&self) -> Vec<AmClient> {
+        self.ams.clone()
+    }
+
     /// Poll every Alertmanager now.
     pub fn refresh(&self) {
         self.refresh.send_modify(|n| *n = n.wrapping_add(1));

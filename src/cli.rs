@@ -45,8 +45,9 @@ pub struct Cli {
     #[arg(long)]
     pub keymap: Option<String>,
 
-    /// Refuse every change to the world, whatever is configured.
-    #[arg(long)]
+    /// Refuse every operation (scale, restart, rollback, backup, delete, cordon, silence)
+    /// in the ops layer, before any request, whatever is configured.
+    #[arg(long, visible_alias = "readonly")]
     pub read_only: bool,
 
     /// Log store budget in MiB (default 256, or the config file's logs.budget_mib).

@@ -231,6 +231,8 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     app.config.read_only = app.ui.read_only;
     app.test_panic = std::env::var_os("PILOTHOUSE_TEST_PANIC").is_some();
     app.save_dir = save_dir;
+    app.data_dir = Some(data_dir.clone());
+    app.reload_backup_history();
 
     let mut docker_hosts = cli.docker_hosts.clone();
     if let Some(sim) = &demo {

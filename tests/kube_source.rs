@@ -534,6 +534,80 @@ fn the_viewer_context_shows_forbidden_resources_as_forbidden() {
     );
 }
 
+/// The backups view's targets as `reference@place`, with their last success.
+fn backup_targets(app: &App) -> std::collections::BTreeMap<String, Option<jiff::Timestamp>> {
+    pilothouse::store::backups::targets(&app.fleet)
+        .map(|(_, t)| {
+            (
+                format!("{}@{}", t.reference(), t.place(&app.fleet)),
+                t.last_success(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn backups_view_lists_velero_schedules_and_backup_cronjobs_where_velero_is_served() {
+    let mut h = Harness::sim("default", 1.0);
+    h.connect(&["sim-prod", "sim-staging"], None);
+    let with_success = [
+        "schedule/daily-full@velero@sim-prod",
+        "schedule/hourly-incremental@velero@sim-prod",
+        "cronjob/postgres-backup@shop@sim-prod",
+        "cronjob/redis-backup@shop@sim-prod",
+    ];
+    h.until(
+        "prod's schedules and both contexts' backup CronJobs",
+        |app| {
+            let targets = backup_targets(app);
+            with_success
+                .iter()
+                .all(|t| targets.get(*t).is_some_and(Option::is_some))
+                && targets.contains_key("cronjob/postgres-backup@shop@sim-staging")
+                && health(app, "sim-staging") == Some(SourceHealth::Live)
+                && health(app, "sim-prod") == Some(SourceHealth::Live)
+        },
+    );
+    // Staging serves no velero.io: no schedules there, and that is neither an error nor a
+    // refusal. Pumping a while longer shows it stays so (no retry turns it into one).
+    h.pump(Duration::from_secs(2));
+    let targets = backup_targets(&h.app);
+    assert!(
+        h.app
+            .fleet
+            .schedules
+            .values()
+            .all(|s| s.context == "sim-prod"),
+        "{targets:?}"
+    );
+    assert_eq!(health(&h.app, "sim-staging"), Some(SourceHealth::Live));
+    assert!(
+        !h.app
+            .fleet
+            .access
+            .read_forbidden("sim-staging", "schedules")
+    );
+    // Only backups count: the shop's other CronJobs and workloads are not targets.
+    assert_eq!(targets.len(), 5, "{targets:?}");
+
+    h.app.ui.now = jiff::Timestamp::now();
+    h.app.update(Action::Do(KeyAction::ViewBackups));
+    let text = render(&mut h.app);
+    for wanted in [
+        "schedule/daily-full",
+        "schedule/hourly-incremental",
+        "cronjob/redis-backup",
+    ] {
+        assert!(text.contains(wanted), "{wanted} missing:\n{text}");
+    }
+    assert!(text.contains("0 1 * * *"), "{text}");
+    assert!(!text.contains("forbidden"), "{text}");
+    assert!(
+        !text.contains("NEVER"),
+        "every target has succeeded:\n{text}"
+    );
+}
+
 fn render(app: &mut App) -> String {
     common::screen_text(&common::draw(app, 160, 40))
 }

@@ -422,3 +422,59 @@ async fn an_invalid_change_is_refused_by_the_dry_run_before_the_prompt() {
         "{refused:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_velero_backup_is_made_from_its_schedule_and_verified_completed() {
+    use kube::api::{ApiResource, DynamicObject};
+    let sim = sim(20.0).await;
+    let mut control = sim.runner(Config::default());
+    let op = Operation::RunSchedule {
+        target: pilothouse::ops::ScheduleRef {
+            context: "sim-prod".into(),
+            namespace: "velero".into(),
+            name: "daily-full".into(),
+        },
+    };
+    let planned = plan(&mut control, &op).await.expect("plan");
+    assert!(planned.lines[0].contains("daily-full-"), "{planned:?}");
+    let (result, _) = execute(&mut control, &op, Some("before the migration")).await;
+    let words = result.expect("backup");
+    assert!(words.contains("completed"), "{words}");
+
+    let resource = ApiResource {
+        group: "velero.io".into(),
+        version: "v1".into(),
+        api_version: "velero.io/v1".into(),
+        kind: "Backup".into(),
+        plural: "backups".into(),
+    };
+    let backups: Api<DynamicObject> =
+        Api::namespaced_with(sim.client("sim-prod").await, "velero", &resource);
+    let name = words
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("backup/"))
+        .expect("the backup's name")
+        .trim_end_matches(';')
+        .to_string();
+    let backup = backups.get(&name).await.expect("the Backup exists");
+    assert_eq!(
+        backup.metadata.labels.as_ref().unwrap()["velero.io/schedule-name"],
+        "daily-full"
+    );
+    assert_eq!(backup.data["status"]["phase"], "Completed");
+    assert_eq!(
+        backup.data["spec"]["ttl"], "168h0m0s",
+        "the schedule's template"
+    );
+
+    // A cluster without Velero refuses before the prompt, saying so.
+    let staging = Operation::RunSchedule {
+        target: pilothouse::ops::ScheduleRef {
+            context: "sim-staging".into(),
+            namespace: "velero".into(),
+            name: "daily-full".into(),
+        },
+    };
+    let refused = plan(&mut control, &staging).await.unwrap_err();
+    assert!(refused.to_string().contains("Velero"), "{refused}");
+}

@@ -74,6 +74,11 @@ fn events() {
 }
 
 #[test]
+fn backups() {
+    snapshot_all("backups", |app| press(app, KeyAction::ViewBackups));
+}
+
+#[test]
 fn logs_without_a_stream() {
     snapshot_all("logs_empty", |app| press(app, KeyAction::ViewLogs));
 }
@@ -120,4 +125,192 @@ fn status_error_message() {
         type_text(app, ":nope");
         key(app, KeyCode::Enter);
     });
+}
+
+/// The operation dialog, built directly in each of its phases (no runner, no clock in the
+/// text), so each tier and phase is drawn the same on every run.
+mod op_dialogs {
+    use std::time::{Duration, Instant};
+
+    use pilothouse::app::App;
+    use pilothouse::model::{KubeId, KubeKind};
+    use pilothouse::ops::kube::{KubePlan, Progress};
+    use pilothouse::ops::policy;
+    use pilothouse::ops::rollback::{DiffKind, DiffLine, Revision};
+    use pilothouse::ops::runner::Stage;
+    use pilothouse::ops::{OpError, Operation};
+    use pilothouse::ui::confirm::{Field, OpDialog, Phase};
+
+    use super::common::fixed_now;
+    use super::snapshot_all;
+
+    fn target(context: &str, name: &str) -> KubeId {
+        KubeId {
+            context: context.into(),
+            namespace: "shop".into(),
+            kind: KubeKind::Deployment,
+            name: name.into(),
+        }
+    }
+
+    fn open(app: &mut App, op: Operation, phase: Phase) -> &mut OpDialog {
+        let confirmation = policy::confirmation(&op, &app.config);
+        let mut dialog = OpDialog::new(1, op, confirmation);
+        dialog.phase = phase;
+        app.ui.operation.insert(dialog)
+    }
+
+    fn scale_plan(from: u32, to: u32) -> Phase {
+        Phase::Confirming(Box::new(KubePlan {
+            lines: vec![format!(
+                "replicas: {from} → {to} (spec.replicas via /scale)"
+            )],
+            dry_run: "passed".into(),
+            ..KubePlan::default()
+        }))
+    }
+
+    #[test]
+    fn low_tier_staging_scale() {
+        snapshot_all("op_low_scale", |app| {
+            let op = Operation::Scale {
+                target: target("shop-staging", "api"),
+                from: 1,
+                to: 2,
+            };
+            let dialog = open(app, op, scale_plan(1, 2));
+            dialog.context_lines = vec![
+                "now: 1 desired, 1 ready, 1 pods".into(),
+                "  api-6c9d8f7b5-k2m4n Running 1/1 restarts 0".into(),
+            ];
+        });
+    }
+
+    #[test]
+    fn high_tier_rollback_with_revisions_and_diff() {
+        snapshot_all("op_high_rollback", |app| {
+            let op = Operation::Rollback {
+                target: target("shop-staging", "frontend"),
+                to_revision: 0,
+            };
+            let revision = |number: i64, tag: &str, hours: i64, current: bool| Revision {
+                number,
+                images: vec![format!("registry.local/shop/frontend:{tag}")],
+                created: Some(fixed_now() - jiff::SignedDuration::from_hours(hours)),
+                change_cause: Some(format!("deploy {tag}")),
+                current,
+                template: serde_json::Value::Null,
+            };
+            let line = |kind, text: &str| DiffLine {
+                kind,
+                text: text.into(),
+            };
+            let plan = KubePlan {
+                lines: vec!["revision 19 → 18 (registry.local/shop/frontend:2.4.1)".into()],
+                revisions: vec![
+                    revision(19, "2.5.0-rc2", 3, true),
+                    revision(18, "2.4.1", 50, false),
+                    revision(17, "2.4.0", 200, false),
+                ],
+                diff: vec![
+                    line(DiffKind::Hunk, "@@ -8,7 +8,7 @@"),
+                    line(DiffKind::Context, "  containers:"),
+                    line(DiffKind::Context, "  - name: frontend"),
+                    line(
+                        DiffKind::Removed,
+                        "    image: registry.local/shop/frontend:2.5.0-rc2",
+                    ),
+                    line(
+                        DiffKind::Added,
+                        "    image: registry.local/shop/frontend:2.4.1",
+                    ),
+                    line(DiffKind::Context, "    ports:"),
+                    line(DiffKind::Hunk, "@@ -21,6 +21,5 @@"),
+                    line(DiffKind::Context, "    env:"),
+                    line(DiffKind::Removed, "    - name: FEATURE_NEW_CHECKOUT"),
+                    line(DiffKind::Removed, "      value: \"true\""),
+                    line(DiffKind::Context, "    - name: API_URL"),
+                ],
+                chosen_revision: Some(18),
+                dry_run: "passed".into(),
+            };
+            let dialog = open(app, op, Phase::Confirming(Box::new(plan)));
+            dialog.name.insert_str("front");
+        });
+    }
+
+    #[test]
+    fn high_tier_protected_scale_with_name_and_reason() {
+        snapshot_all("op_high_protected_scale", |app| {
+            let op = Operation::Scale {
+                target: target("shop-prod", "api"),
+                from: 4,
+                to: 6,
+            };
+            let dialog = open(app, op, scale_plan(4, 6));
+            dialog.name.insert_str("api");
+            dialog.field = Field::Reason;
+            dialog.hint = Some("a reason is required on a protected context".into());
+        });
+    }
+
+    #[test]
+    fn refused() {
+        snapshot_all("op_refused", |app| {
+            let op = Operation::Scale {
+                target: target("shop-prod", "api"),
+                from: 4,
+                to: 6,
+            };
+            open(
+                app,
+                op,
+                Phase::Refused(OpError::Forbidden(
+                    "deployments.apps \"api\" is forbidden: User \"sim-viewer\" cannot patch \
+                     resource \"deployments/scale\" in API group \"apps\" in the namespace \"shop\""
+                        .into(),
+                )),
+            );
+        });
+    }
+
+    #[test]
+    fn running_with_a_progress_bar() {
+        snapshot_all("op_running", |app| {
+            let op = Operation::Restart {
+                target: target("shop-staging", "api"),
+            };
+            open(
+                app,
+                op,
+                Phase::Running {
+                    stage: Stage::Verifying,
+                    progress: Some(Progress {
+                        fraction: Some(0.5),
+                        text: "rollout: 1 of 2 pods updated, 1 available".into(),
+                    }),
+                    started: Instant::now(),
+                },
+            );
+        });
+    }
+
+    #[test]
+    fn finished() {
+        snapshot_all("op_finished", |app| {
+            let op = Operation::Scale {
+                target: target("shop-staging", "api"),
+                from: 1,
+                to: 2,
+            };
+            open(
+                app,
+                op,
+                Phase::Finished {
+                    result: Ok("scaled deploy/api to 2; 2/2 replicas ready".into()),
+                    elapsed: Duration::from_millis(4200),
+                },
+            );
+        });
+    }
 }

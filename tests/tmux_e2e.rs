@@ -31,6 +31,9 @@ const HEIGHT: u16 = 40;
 struct Tmux {
     /// The server's socket, in `root`.
     socket: PathBuf,
+    /// The pane's `PILOTHOUSE_CONFIG` and `PILOTHOUSE_DATA`.
+    config: PathBuf,
+    data: PathBuf,
     /// Holds the socket and the pane's `PILOTHOUSE_CONFIG` and `PILOTHOUSE_DATA` (empty,
     /// so the user's own configuration is never read). Removed after the server is killed.
     _root: TempDir,
@@ -55,6 +58,8 @@ impl Tmux {
         }
         let tmux = Tmux {
             socket: root.path().join("tmux.sock"),
+            config: config.clone(),
+            data: data.clone(),
             _root: root,
         };
         // `env` rather than `new-session -e`: it also sets TERM, which tmux would
@@ -175,20 +180,94 @@ impl Tmux {
         capture: impl Fn(&Tmux) -> String,
         holds: impl Fn(&str) -> bool,
     ) -> String {
+        match self.poll_for(DEADLINE, capture, holds) {
+            Ok(screen) => screen,
+            Err(screen) => panic!(
+                "timed out after {DEADLINE:?} waiting for {what}; last capture:\n{}",
+                framed(&screen)
+            ),
+        }
+    }
+
+    /// Capture with `capture` until `holds` or `deadline` passes: the screen that held,
+    /// or the last one.
+    fn poll_for(
+        &self,
+        deadline: Duration,
+        capture: impl Fn(&Tmux) -> String,
+        holds: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
         let start = Instant::now();
         loop {
             let screen = capture(self);
             if holds(&screen) {
-                return screen;
+                return Ok(screen);
             }
-            if start.elapsed() > DEADLINE {
-                panic!(
-                    "timed out after {DEADLINE:?} waiting for {what}; last capture:\n{}",
-                    framed(&screen)
-                );
+            if start.elapsed() > deadline {
+                return Err(screen);
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// [`Tmux::wait_for`] with a longer deadline, for what the simulated world does at
+    /// its own pace (pods starting).
+    fn wait_long(&self, what: &str, deadline: Duration, holds: impl Fn(&str) -> bool) -> String {
+        match self.poll_for(deadline, Tmux::capture, holds) {
+            Ok(screen) => screen,
+            Err(screen) => panic!(
+                "timed out after {deadline:?} waiting for {what}; last capture:\n{}",
+                framed(&screen)
+            ),
+        }
+    }
+
+    /// Press `keys` in an operation dialog that ignores keys for its first 300 ms, until
+    /// the screen shows they were taken (`taken`). A key the guard dropped changes
+    /// nothing, so pressing again is safe; each try waits a second for the screen.
+    fn press_through_guard(&self, keys: &[&str], what: &str, taken: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        loop {
+            self.send_keys(keys);
+            if self
+                .poll_for(Duration::from_secs(1), Tmux::capture, &taken)
+                .is_ok()
+            {
+                return;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!(
+                    "{what}: the dialog never took {keys:?}; last capture:\n{}",
+                    framed(&self.capture())
+                );
+            }
+        }
+    }
+
+    /// Run `pilothouse ARGS` as a command (not in the pane) with the pane's config and
+    /// data directories, and return its standard output.
+    fn pilothouse(&self, args: &[&str]) -> String {
+        let output = Command::new(env!("CARGO_BIN_EXE_pilothouse"))
+            .args(args)
+            .env("PILOTHOUSE_CONFIG", &self.config)
+            .env("PILOTHOUSE_DATA", &self.data)
+            .output()
+            .expect("run pilothouse");
+        assert!(
+            output.status.success(),
+            "pilothouse {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The audit log's records, as JSON.
+    fn audit_file(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.data.join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// Wait until the screen shows `text`.
@@ -402,4 +481,168 @@ fn the_demo_runs_the_console_on_the_live_simulated_estate() {
     tmux.send_keys(&["q"]);
     tmux.wait_for_text(PROMPT);
     assert_cooked_mode(&tmux);
+}
+
+/// The `pilothouse --demo` command line.
+fn demo_command() -> String {
+    format!("{} --demo", shell_quote(env!("CARGO_BIN_EXE_pilothouse")))
+}
+
+/// The row of the `worker` Deployment of `shop` in `sim-prod` in the workloads table.
+fn prod_worker_row(screen: &str) -> Option<&str> {
+    screen.lines().find(|l| {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        words.starts_with(&["sim-prod", "shop", "deploy", "worker"])
+    })
+}
+
+/// Issue 7's end-to-end test: on the demo, scale a Deployment in a protected context
+/// by typing its name and a reason, watch the replicas change on screen, and find the
+/// intent and the outcome, with the reason, in `pilothouse audit --json`.
+#[test]
+fn scale_in_prod_with_name_and_reason_changes_replicas_and_is_audited() {
+    let Some(tmux) = Tmux::start(&[]) else {
+        return;
+    };
+    tmux.run_in_shell(&demo_command());
+    tmux.wait_for("both simulated contexts live", |s| {
+        s.contains("k8s:sim-prod ● live") && s.contains("k8s:sim-staging ● live")
+    });
+    tmux.send_keys(&["2"]);
+    tmux.wait_for("the workloads table with prod's worker", |s| {
+        prod_worker_row(s).is_some()
+    });
+    tmux.send_keys(&["/"]);
+    tmux.type_text("sim-prod shop worker");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("only prod's worker after filtering", |s| {
+        filtered_to_one_row(s, "sim-prod shop worker") && prod_worker_row(s).is_some()
+    });
+
+    // `s` asks for the count in the palette, prefilled with the target.
+    tmux.send_keys(&["s"]);
+    tmux.wait_for_text(":scale deploy/worker -n shop @sim-prod");
+    tmux.type_text("7");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the high-risk dialog with its plan", |s| {
+        s.contains("high risk")
+            && s.contains("replicas: 3 → 7")
+            && s.contains("Type worker to confirm:")
+            && s.contains("Reason (for the audit log):")
+    });
+    tmux.press_through_guard(&["w"], "the first letter of the name", |s| {
+        s.contains("Type worker to confirm: w▏")
+    });
+    tmux.type_text("orker");
+    tmux.send_keys(&["Tab"]);
+    tmux.type_text("e2e load test");
+    tmux.wait_for("name and reason typed", |s| {
+        s.contains("confirm: worker") && s.contains("e2e load test▏")
+    });
+    tmux.send_keys(&["Enter"]);
+    let done = tmux.wait_long(
+        "the scale to finish and be verified",
+        Duration::from_secs(120),
+        |s| s.contains("✓ scaled deploy/worker to 7") || s.contains("✗ "),
+    );
+    assert!(
+        done.contains("✓ scaled deploy/worker to 7"),
+        "the scale failed:\n{}",
+        framed(&done)
+    );
+    tmux.send_keys(&["Escape"]);
+    tmux.wait_long(
+        "READY 7/7 in the worker's row",
+        Duration::from_secs(60),
+        |s| prod_worker_row(s).is_some_and(|row| row.split_whitespace().any(|w| w == "7/7")),
+    );
+    tmux.send_keys(&["q"]);
+    tmux.wait_for_text(PROMPT);
+
+    let records: Vec<serde_json::Value> = tmux
+        .pilothouse(&["audit", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("audit --json prints JSON lines"))
+        .collect();
+    let intent = records
+        .iter()
+        .find(|r| r["phase"] == "intent" && r["target"] == "sim-prod/shop/deploy/worker")
+        .unwrap_or_else(|| panic!("no intent in {records:#?}"));
+    assert_eq!(intent["operation"], "scale");
+    assert_eq!(intent["reason"], "e2e load test");
+    assert_eq!(intent["parameters"]["to"], 7);
+    let outcome = records
+        .iter()
+        .find(|r| r["phase"] == "outcome" && r["id"] == intent["id"])
+        .unwrap_or_else(|| panic!("no outcome in {records:#?}"));
+    assert_eq!(outcome["ok"], true, "{outcome:#?}");
+    assert_eq!(outcome["reason"], "e2e load test");
+    assert_cooked_mode(&tmux);
+}
+
+/// DESIGN.md §6: "A crash mid-operation leaves the intent on disk." A backup Job runs for
+/// minutes at demo speed; the console is killed with SIGKILL while it verifies, and the
+/// audit log keeps the intent, which `pilothouse audit` shows as having no outcome.
+#[test]
+fn a_console_killed_mid_operation_leaves_the_intent_in_the_audit_log() {
+    let Some(tmux) = Tmux::start(&[]) else {
+        return;
+    };
+    let pid_file = tmux.data.join("console.pid");
+    // `exec` so the recorded pid is the console's own.
+    tmux.run_in_shell(&format!(
+        "sh -c 'echo $$ > \"$1\"; exec \"$0\" --demo' {} {}",
+        shell_quote(env!("CARGO_BIN_EXE_pilothouse")),
+        shell_quote(&pid_file.to_string_lossy())
+    ));
+    tmux.wait_for("the staging context live", |s| {
+        s.contains("k8s:sim-staging ● live")
+    });
+    tmux.send_keys(&[":"]);
+    tmux.type_text("backup cronjob/postgres-backup -n shop @sim-staging");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the low-risk dialog with its plan", |s| {
+        s.contains("create Job postgres-backup-") && s.contains("Go ahead?")
+    });
+    tmux.press_through_guard(&["y"], "y", |s| {
+        s.contains("executing…") || s.contains("verifying…")
+    });
+    let start = Instant::now();
+    let intent = loop {
+        let records = tmux.audit_file();
+        if let Some(intent) = records.iter().find(|r| r["phase"] == "intent") {
+            assert!(
+                records.iter().all(|r| r["phase"] != "outcome"),
+                "the backup finished before the console could be killed: {records:#?}"
+            );
+            break intent.clone();
+        }
+        assert!(start.elapsed() < DEADLINE, "no intent in the audit log");
+        std::thread::sleep(POLL);
+    };
+    assert_eq!(intent["operation"], "backup");
+    assert_eq!(intent["target"], "sim-staging/shop/cj/postgres-backup");
+
+    let pid = std::fs::read_to_string(&pid_file).expect("the console's pid");
+    let killed = Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success(), "kill -9 {pid}");
+    // Gone, or a zombie its shell has yet to reap: either way it writes nothing more.
+    let stat = format!("/proc/{}/stat", pid.trim());
+    let start = Instant::now();
+    while std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
+        assert!(start.elapsed() < DEADLINE, "the console outlived kill -9");
+        std::thread::sleep(POLL);
+    }
+
+    let records = tmux.audit_file();
+    assert_eq!(records.len(), 1, "only the intent: {records:#?}");
+    assert_eq!(records[0], intent);
+    let report = tmux.pilothouse(&["audit"]);
+    assert!(
+        report.contains("backup") && report.contains("NO OUTCOME"),
+        "{report}"
+    );
 }

@@ -21,6 +21,7 @@ pub enum KeyAction {
     ViewAlerts,
     ViewEvents,
     ViewLogs,
+    ViewBackups,
     ToggleMouse,
     // [table] and [logs]: movement
     Up,
@@ -84,6 +85,7 @@ impl KeyAction {
         KeyAction::ViewAlerts,
         KeyAction::ViewEvents,
         KeyAction::ViewLogs,
+        KeyAction::ViewBackups,
         KeyAction::ToggleMouse,
         KeyAction::Up,
         KeyAction::Down,

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod alerts_glue;
+mod backups_glue;
 mod docker_glue;
 pub mod event_loop;
 pub mod key_action;

@@ -15,6 +15,7 @@ impl App {
             ViewKind::Alerts => self.open_alert_context(),
             ViewKind::Events => self.open_event_object(),
             ViewKind::Nodes => self.open_pods_on_selected_node(),
+            ViewKind::Backups => self.start_selected_backup(),
             ViewKind::Overview | ViewKind::Logs => {}
         }
     }

@@ -168,15 +168,12 @@ impl App {
             .into_iter()
             .filter_map(|(action, what, op)| {
                 let keys = self.keymap.keys_for(self.layers(), action)?;
-                let denied = if self.ui.read_only || self.config.read_only {
-                    Some("read-only".to_string())
-                } else {
-                    op.as_ref().and_then(|op| {
-                        policy::refuse_if_read_only(op, &self.config)
-                            .err()
-                            .map(|e| e.to_string())
-                            .or_else(|| self.rbac_denies(op))
-                    })
+                let denied = match &op {
+                    Some(op) => self.refusal(op),
+                    None if self.ui.read_only || self.config.read_only => {
+                        Some("read-only".to_string())
+                    }
+                    None => None,
                 };
                 Some(crate::ui::state::OpHint { keys, what, denied })
             })
@@ -238,6 +235,8 @@ impl App {
             } => {
                 // A silence (or anything) may have changed what the Alertmanagers say.
                 self.alerts.refresh();
+                // A container backup adds to the history the backups view reads.
+                self.reload_backup_history();
                 if let Some(dialog) = self.ui.operation.as_mut().filter(|d| d.id == id) {
                     dialog.phase = Phase::Finished { result, elapsed };
                 } else if let Some(at) = self.ui.background.iter().position(|b| b.id == id) {
@@ -298,10 +297,20 @@ impl App {
                     .and_then(|i| self.fleet.workloads.get_index(i))
                     .ok_or_else(nothing)?;
                 let id = w.id.clone();
+                let desired = w.desired;
                 match key {
                     OpKey::Scale => {
                         if !crate::ops::operation::accepts("scale", id.kind) {
                             return Err(format!("a {} cannot be scaled", id.kind.name()));
+                        }
+                        // Refuse before asking for a count that could never be used.
+                        let probe = Operation::Scale {
+                            target: id.clone(),
+                            from: desired,
+                            to: desired,
+                        };
+                        if let Some(why) = self.refusal(&probe) {
+                            return Err(why);
                         }
                         // The new count is typed in the palette, prefilled with the target.
                         let text = format!(
@@ -396,6 +405,11 @@ impl App {
                     )),
                 }
             }
+            // The backups view's rows (src/app/backups_glue.rs).
+            ViewKind::Backups => match key {
+                OpKey::Backup => self.backup_op_for_selection(),
+                _ => Err(format!("{} does not apply to a backup", op_key_name(key))),
+            },
             _ => Err(format!(
                 "{} works on workloads, pods, nodes or containers",
                 op_key_name(key)
@@ -406,18 +420,7 @@ impl App {
     /// Open the dialog for `op` and ask the runner for its plan — unless it is refused
     /// here already (read-only, RBAC), which the UI says instead of offering it.
     pub(super) fn ask_operation(&mut self, op: Operation) {
-        if let Err(refused) = policy::refuse_if_read_only(&op, &self.config) {
-            self.set_status(refused.to_string(), true);
-            return;
-        }
-        if self.ui.read_only {
-            self.set_status(
-                format!("read-only: {} refused (--readonly)", op.verb()),
-                true,
-            );
-            return;
-        }
-        if let Some(why) = self.rbac_denies(&op) {
+        if let Some(why) = self.refusal(&op) {
             self.set_status(why, true);
             return;
         }
@@ -436,6 +439,17 @@ impl App {
         let mut dialog = OpDialog::new(id, op, confirmation);
         dialog.context_lines = self.context_lines(&dialog.op);
         self.ui.operation = Some(dialog);
+    }
+
+    /// Why `op` is refused before it is planned (read-only, RBAC), if it is.
+    fn refusal(&self, op: &Operation) -> Option<String> {
+        if let Err(refused) = policy::refuse_if_read_only(op, &self.config) {
+            return Some(refused.to_string());
+        }
+        if self.ui.read_only {
+            return Some(format!("read-only: {} refused (--readonly)", op.verb()));
+        }
+        self.rbac_denies(op)
     }
 
     /// Why the cached RBAC answers say `op` is not allowed, if they do.
@@ -589,11 +603,15 @@ impl App {
                 }
             },
             Tier::High => match key.code {
-                KeyCode::Tab | KeyCode::BackTab if dialog.confirmation.reason_required => {
-                    dialog.field = match dialog.field {
-                        Field::Name => Field::Reason,
-                        Field::Reason => Field::Name,
-                    };
+                KeyCode::Tab | KeyCode::BackTab => {
+                    // Without a reason field there is nowhere to go; a tab typed into the
+                    // name would make it never match.
+                    if dialog.confirmation.reason_required {
+                        dialog.field = match dialog.field {
+                            Field::Name => Field::Reason,
+                            Field::Reason => Field::Name,
+                        };
+                    }
                 }
                 KeyCode::Enter => {
                     let typed = first_line(&dialog.name);

@@ -53,6 +53,9 @@ pub struct App {
     pub save_dir: std::path::PathBuf,
     /// Operations: the runner's handle (issue 7).
     pub ops: super::ops_glue::OpsGlue,
+    /// The data directory, where the container backup history is (`None`: no history,
+    /// as in tests and fixtures).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -88,6 +91,7 @@ impl App {
             log_request: super::kube_glue::default_log_request(),
             save_dir: std::env::temp_dir().join("pilothouse-saved-logs"),
             ops: Default::default(),
+            data_dir: None,
         }
     }
 
@@ -437,6 +441,7 @@ impl App {
             K::ViewAlerts => self.go(ViewKind::Alerts),
             K::ViewEvents => self.go(ViewKind::Events),
             K::ViewLogs => self.go(ViewKind::Logs),
+            K::ViewBackups => self.go(ViewKind::Backups),
             K::ToggleMouse => {
                 self.ui.mouse = !self.ui.mouse;
                 let state = if self.ui.mouse { "on" } else { "off" };

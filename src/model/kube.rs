@@ -119,6 +119,8 @@ pub struct CronInfo {
     pub schedule: String,
     pub suspended: bool,
     pub last_schedule: Option<Timestamp>,
+    /// `status.lastSuccessfulTime`: when a Job it made last succeeded.
+    pub last_success: Option<Timestamp>,
     /// Outcome of the most recent Job it made, if known.
     pub last_outcome: Option<JobOutcome>,
     pub active: u32,

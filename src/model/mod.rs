@@ -1,6 +1,7 @@
 //! The domain model every part of pilothouse speaks: what the sources report and the views show.
 
 pub mod alert;
+pub mod backup;
 pub mod docker;
 pub mod health;
 pub mod host;
@@ -8,6 +9,7 @@ pub mod kube;
 pub mod source;
 
 pub use alert::{Alert, AlertId, AlertState, Severity};
+pub use backup::{ContainerBackup, ScheduleKey, VeleroSchedule};
 pub use docker::{ContainerId, ContainerRunState, DockerContainer, HealthCheck};
 pub use health::{Health, HealthLevel};
 pub use host::{Disk, Host, HostId, HostSample};

@@ -4,8 +4,8 @@ use super::access::Grant;
 use super::usage::UsageSample;
 use crate::logs::{RawLogLine, StreamKey};
 use crate::model::{
-    Alert, AlertId, ContainerId, DockerContainer, Environment, HostId, HostSample, KubeEvent,
-    KubeId, KubeKind, Node, Pod, SourceHealth, SourceKey, Workload,
+    Alert, AlertId, ContainerBackup, ContainerId, DockerContainer, Environment, HostId, HostSample,
+    KubeEvent, KubeId, KubeKind, Node, Pod, SourceHealth, SourceKey, VeleroSchedule, Workload,
 };
 
 /// A Kubernetes context as the header shows it.
@@ -27,6 +27,10 @@ pub enum Scope {
     },
     /// Every event of one context.
     KubeEvents {
+        context: String,
+    },
+    /// Every Velero Schedule of one context.
+    VeleroSchedules {
         context: String,
     },
     DockerHost {
@@ -62,6 +66,15 @@ pub enum SourceEvent {
         namespace: String,
         name: String,
     },
+    UpsertSchedule(VeleroSchedule),
+    DeleteSchedule {
+        context: String,
+        namespace: String,
+        name: String,
+    },
+    /// The config's container backup targets with their history, whole (read at start
+    /// and after a container backup ran; they are few).
+    ContainerBackups(Vec<ContainerBackup>),
     UpsertContainer(DockerContainer),
     DeleteContainer(ContainerId),
     HostSample {

@@ -16,8 +16,8 @@ use super::access::Access;
 use super::event::{ContextInfo, Scope, SourceEvent};
 use super::usage::{Usage, UsageSample};
 use crate::model::{
-    Alert, AlertId, ContainerId, DockerContainer, Host, HostId, KubeEvent, KubeId, KubeKind, Node,
-    Pod, SourceHealth, SourceKey, Workload,
+    Alert, AlertId, ContainerBackup, ContainerId, DockerContainer, Host, HostId, KubeEvent, KubeId,
+    KubeKind, Node, Pod, ScheduleKey, SourceHealth, SourceKey, VeleroSchedule, Workload,
 };
 
 /// Identity of a node: (context, name).
@@ -201,6 +201,10 @@ pub struct Fleet {
     pub pods: Collection<KubeId, Pod>,
     pub nodes: Collection<NodeKey, Node>,
     pub events: Collection<EventKey, KubeEvent>,
+    /// Velero Schedules, from the contexts that serve `velero.io`.
+    pub schedules: Collection<ScheduleKey, VeleroSchedule>,
+    /// The config's container backup targets, keyed by their `[[backup]]` name.
+    pub container_backups: Collection<String, ContainerBackup>,
     pub containers: Collection<ContainerId, DockerContainer>,
     pub hosts: Collection<HostId, Host>,
     pub alerts: Collection<AlertId, Alert>,
@@ -279,6 +283,25 @@ impl Fleet {
                 name,
             } => {
                 self.events.remove(&(context, namespace, name));
+            }
+            SourceEvent::UpsertSchedule(schedule) => {
+                self.schedules.upsert(schedule.key(), schedule);
+            }
+            SourceEvent::DeleteSchedule {
+                context,
+                namespace,
+                name,
+            } => {
+                self.schedules.remove(&(context, namespace, name));
+            }
+            SourceEvent::ContainerBackups(targets) => {
+                let names: std::collections::HashSet<String> =
+                    targets.iter().map(|t| t.name.clone()).collect();
+                self.container_backups
+                    .retain(|name, _| names.contains(name));
+                for target in targets {
+                    self.container_backups.upsert(target.name.clone(), target);
+                }
             }
             SourceEvent::UpsertContainer(c) => {
                 self.containers.upsert(c.id.clone(), c);
@@ -379,6 +402,9 @@ impl Fleet {
         self.clear(&Scope::KubeEvents {
             context: context.to_string(),
         });
+        self.clear(&Scope::VeleroSchedules {
+            context: context.to_string(),
+        });
         self.access.forget(context);
         self.usage.forget(context);
         self.metrics_api.remove(context);
@@ -407,6 +433,9 @@ impl Fleet {
             },
             Scope::KubeEvents { context } => {
                 self.events.retain(|(ctx, _, _), _| ctx != context);
+            }
+            Scope::VeleroSchedules { context } => {
+                self.schedules.retain(|(ctx, _, _), _| ctx != context);
             }
             Scope::DockerHost { host } => {
                 self.containers.retain(|id, _| &id.host != host);
@@ -660,6 +689,34 @@ mod tests {
             Some("b")
         );
         assert_eq!(fleet.workloads.len(), 1, "clearing pods keeps deployments");
+    }
+
+    #[test]
+    fn velero_schedules_go_with_their_context() {
+        let schedule = |ctx: &str| crate::model::VeleroSchedule {
+            context: ctx.into(),
+            namespace: "velero".into(),
+            name: "daily-full".into(),
+            schedule: "0 1 * * *".into(),
+            paused: false,
+            ttl: None,
+            last_backup: None,
+            phase: "Enabled".into(),
+        };
+        let mut fleet = Fleet::new();
+        fleet.apply(SourceEvent::UpsertSchedule(schedule("a")));
+        fleet.apply(SourceEvent::UpsertSchedule(schedule("b")));
+        assert_eq!(fleet.schedules.len(), 2);
+        fleet.apply(SourceEvent::ForgetContext {
+            context: "a".into(),
+        });
+        assert_eq!(fleet.schedules.len(), 1);
+        fleet.apply(SourceEvent::DeleteSchedule {
+            context: "b".into(),
+            namespace: "velero".into(),
+            name: "daily-full".into(),
+        });
+        assert!(fleet.schedules.is_empty());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The fleet store: plain data plus indexes, changed only by applying `SourceEvent`s.
 
 pub mod access;
+pub mod backups;
+pub mod cron_period;
 pub mod event;
 pub mod fleet;
 pub mod usage;

@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use ratatui_textarea::TextArea;
+use unicode_width::UnicodeWidthStr;
 
 use super::Screen;
 use crate::ops::OpError;
@@ -132,77 +133,15 @@ pub fn render(screen: &Screen, dialog: &OpDialog, area: Rect, buf: &mut Buffer) 
     let t = screen.theme;
     let c = &dialog.confirmation;
     let width = area.width.saturating_sub(4).min(96);
-    let mut lines: Vec<Line> = Vec::new();
-    let env = c.environment;
-    lines.push(Line::from(vec![
-        Span::styled(
-            format!(" {} ", env.label().to_uppercase()),
-            t.style(&format!("env.{}", env.label())),
-        ),
-        Span::raw(" "),
-        Span::styled(dialog.op.summary(), t.style("dialog.title")),
-    ]));
-    if c.protected {
-        lines.push(Line::styled(
-            "protected: type the name and give a reason",
-            t.style("dialog.danger"),
-        ));
+    let inner = usize::from(width.saturating_sub(2));
+    let room = usize::from(area.height.saturating_sub(2));
+    // A long rollback diff gives way, so the answer lines always stay in sight.
+    let mut lines = dialog_lines(screen, dialog, width, usize::MAX);
+    let rows = wrapped_rows(&lines, inner);
+    if rows > room {
+        lines = dialog_lines(screen, dialog, width, diff_room(dialog, rows - room));
     }
-    lines.push(Line::raw(""));
-    match &dialog.phase {
-        Phase::Planning => lines.push(Line::raw("planning (server-side dry-run)…")),
-        Phase::Refused(error) => {
-            lines.push(Line::styled(
-                format!("refused, nothing was changed: {error}"),
-                t.style("statusbar.error"),
-            ));
-            lines.push(Line::raw(""));
-            lines.push(Line::styled("Esc close", t.style("table.dim")));
-        }
-        Phase::Confirming(plan) => {
-            plan_lines(screen, dialog, plan, &mut lines);
-            answer_lines(screen, dialog, &mut lines);
-        }
-        Phase::Running {
-            stage,
-            progress,
-            started,
-        } => {
-            let stage = match stage {
-                Stage::Executing => "executing",
-                Stage::Verifying => "verifying",
-            };
-            lines.push(Line::raw(format!(
-                "{stage}… {}s",
-                started.elapsed().as_secs()
-            )));
-            if let Some(p) = progress {
-                if let Some(f) = p.fraction {
-                    lines.push(bar(f, width.saturating_sub(10) as usize, t));
-                }
-                lines.push(Line::raw(p.text.clone()));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "Esc/b leave it running in the background",
-                t.style("table.dim"),
-            ));
-        }
-        Phase::Finished { result, elapsed } => {
-            let (text, style) = match result {
-                Ok(words) => (format!("✓ {words}"), "status.ok"),
-                Err(e) => (format!("✗ {e}"), "status.critical"),
-            };
-            lines.push(Line::styled(text, t.style(style)));
-            lines.push(Line::raw(format!(
-                "took {:.1}s; recorded in the audit log",
-                elapsed.as_secs_f64()
-            )));
-            lines.push(Line::raw(""));
-            lines.push(Line::styled("Esc/Enter close", t.style("table.dim")));
-        }
-    }
-    let height = (lines.len() as u16 + 2).min(area.height);
+    let height = (wrapped_rows(&lines, inner) as u16 + 2).min(area.height);
     let popup = super::overlays::centered(area, width, height);
     Clear.render(popup, buf);
     let border = if c.tier == Tier::High {
@@ -226,10 +165,147 @@ pub fn render(screen: &Screen, dialog: &OpDialog, area: Rect, buf: &mut Buffer) 
         .render(popup, buf);
 }
 
+/// At most this many lines of a template diff are shown.
+const DIFF_LINES: usize = 24;
+
+/// How many diff lines fit when the dialog is `over` rows too tall (one more row goes to
+/// the line saying how many were left out).
+fn diff_room(dialog: &OpDialog, over: usize) -> usize {
+    let shown = dialog.plan().map_or(0, |p| p.diff.len().min(DIFF_LINES));
+    shown.saturating_sub(over + 1)
+}
+
+/// The dialog's lines, with at most `diff_limit` lines of a rollback's diff.
+fn dialog_lines<'a>(
+    screen: &Screen,
+    dialog: &'a OpDialog,
+    width: u16,
+    diff_limit: usize,
+) -> Vec<Line<'a>> {
+    let t = screen.theme;
+    let c = &dialog.confirmation;
+    let mut lines: Vec<Line> = Vec::new();
+    let env = c.environment;
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!(" {} ", env.label().to_uppercase()),
+            t.style(&format!("env.{}", env.label())),
+        ),
+        Span::raw(" "),
+        Span::styled(dialog.op.summary(), t.style("dialog.title")),
+    ]));
+    if c.protected && matches!(dialog.phase, Phase::Planning | Phase::Confirming(_)) {
+        lines.push(Line::styled(
+            "protected: type the name and give a reason",
+            t.style("dialog.danger"),
+        ));
+    }
+    lines.push(Line::raw(""));
+    match &dialog.phase {
+        Phase::Planning => lines.push(Line::raw("planning (server-side dry-run)…")),
+        Phase::Refused(error) => {
+            lines.push(Line::styled(
+                format!("refused, nothing was changed: {error}"),
+                t.style("statusbar.error"),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Esc close", t.style("table.dim")));
+        }
+        Phase::Confirming(plan) => {
+            plan_lines(screen, dialog, plan, diff_limit, &mut lines);
+            answer_lines(screen, dialog, &mut lines);
+        }
+        Phase::Running {
+            stage,
+            progress,
+            started,
+        } => {
+            let stage = match stage {
+                Stage::Executing => "executing",
+                Stage::Verifying => "verifying",
+            };
+            // Whole seconds only once there is one, so a fresh dialog draws the same
+            // every time (snapshots).
+            let secs = started.elapsed().as_secs();
+            lines.push(Line::raw(if secs == 0 {
+                format!("{stage}…")
+            } else {
+                format!("{stage}… {secs}s")
+            }));
+            if let Some(p) = progress {
+                if let Some(f) = p.fraction {
+                    lines.push(bar(f, width.saturating_sub(10) as usize, t));
+                }
+                lines.push(Line::raw(p.text.clone()));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Esc/b leave it running in the background",
+                t.style("table.dim"),
+            ));
+        }
+        Phase::Finished { result, elapsed } => {
+            let (text, style) = match result {
+                Ok(words) => (format!("✓ {words}"), "status.ok"),
+                Err(e) => (format!("✗ {e}"), "status.critical"),
+            };
+            lines.push(Line::styled(text, t.style(style)));
+            // A read-only refusal (or an audit log that cannot be written) stops an
+            // execution before its intent is recorded: say so rather than claim a record.
+            let recorded = !matches!(result, Err(OpError::ReadOnly(_)))
+                && !matches!(result, Err(OpError::Refused(m)) if m.starts_with("cannot write the audit log"));
+            lines.push(Line::raw(format!(
+                "took {:.1}s; {}",
+                elapsed.as_secs_f64(),
+                if recorded {
+                    "recorded in the audit log"
+                } else {
+                    "nothing was sent or recorded"
+                }
+            )));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Esc/Enter close", t.style("table.dim")));
+        }
+    }
+    lines
+}
+
+/// The rows `lines` take when wrapped at `width` columns, counted as the paragraph's word
+/// wrap lays them out (a word goes to the next row when it does not fit; a word longer
+/// than a row is broken).
+fn wrapped_rows(lines: &[Line], width: usize) -> usize {
+    let width = width.max(1);
+    lines
+        .iter()
+        .map(|line| {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            if text.width() <= width {
+                return 1;
+            }
+            let (mut rows, mut column) = (1, 0);
+            for word in text.split_inclusive(' ') {
+                let visible = word.trim_end_matches(' ').width();
+                if column > 0 && column + visible > width {
+                    rows += 1;
+                    column = 0;
+                }
+                let mut w = word.width();
+                while w > width {
+                    rows += 1;
+                    w -= width;
+                }
+                column += w;
+            }
+            rows
+        })
+        .sum()
+}
+
 fn plan_lines<'a>(
     screen: &Screen,
     dialog: &'a OpDialog,
     plan: &'a KubePlan,
+    diff_limit: usize,
     lines: &mut Vec<Line<'a>>,
 ) {
     let t = screen.theme;
@@ -272,7 +348,8 @@ fn plan_lines<'a>(
             "pod template, now → chosen:",
             t.style("help.section"),
         ));
-        for d in plan.diff.iter().take(24) {
+        let shown = plan.diff.len().min(DIFF_LINES).min(diff_limit);
+        for d in plan.diff.iter().take(shown) {
             let (prefix, style) = match d.kind {
                 DiffKind::Added => ("+ ", "status.ok"),
                 DiffKind::Removed => ("- ", "status.critical"),
@@ -280,6 +357,12 @@ fn plan_lines<'a>(
                 DiffKind::Hunk => ("", "help.section"),
             };
             lines.push(Line::styled(format!("{prefix}{}", d.text), t.style(style)));
+        }
+        if shown < plan.diff.len() {
+            lines.push(Line::styled(
+                format!("… {} more diff lines", plan.diff.len() - shown),
+                t.style("table.dim"),
+            ));
         }
     }
     lines.push(Line::styled(
@@ -339,7 +422,11 @@ fn answer_lines<'a>(screen: &Screen, dialog: &'a OpDialog, lines: &mut Vec<Line<
                 ]));
             }
             lines.push(Line::styled(
-                "Enter confirm · Tab next field · Esc cancel",
+                if c.reason_required {
+                    "Enter confirm · Tab next field · Esc cancel"
+                } else {
+                    "Enter confirm · Esc cancel"
+                },
                 t.style("table.dim"),
             ));
         }

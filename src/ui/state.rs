@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::table::{OrderCache, RowRef};
 
-/// The views, in tab order. Digits 1–8 jump to them in the default keymap.
+/// The views, in tab order. Digits 1–9 jump to them in the default keymap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViewKind {
     Overview,
@@ -18,10 +18,11 @@ pub enum ViewKind {
     Alerts,
     Events,
     Logs,
+    Backups,
 }
 
 impl ViewKind {
-    pub const ALL: [ViewKind; 8] = [
+    pub const ALL: [ViewKind; 9] = [
         ViewKind::Overview,
         ViewKind::Workloads,
         ViewKind::Pods,
@@ -30,6 +31,7 @@ impl ViewKind {
         ViewKind::Alerts,
         ViewKind::Events,
         ViewKind::Logs,
+        ViewKind::Backups,
     ];
 
     pub fn title(self) -> &'static str {
@@ -42,6 +44,7 @@ impl ViewKind {
             ViewKind::Alerts => "Alerts",
             ViewKind::Events => "Events",
             ViewKind::Logs => "Logs",
+            ViewKind::Backups => "Backups",
         }
     }
 
@@ -66,6 +69,7 @@ impl ViewKind {
             ViewKind::Alerts => &["alerts", "alert", "al"],
             ViewKind::Events => &["events", "ev"],
             ViewKind::Logs => &["logs", "log"],
+            ViewKind::Backups => &["backups", "bk", "backup"],
         }
     }
 
@@ -209,7 +213,7 @@ pub struct UiState {
     pub previous_views: Vec<ViewKind>,
     /// The clock the views read ages against; set by the loop before each frame, fixed in tests.
     pub now: Timestamp,
-    pub tables: [TableState; 8],
+    pub tables: [TableState; 9],
     pub scope: ScopeFilter,
     pub prompt: Option<Prompt>,
     pub overlay: Option<Overlay>,

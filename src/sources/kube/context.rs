@@ -15,8 +15,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::logs::{Followers, LogRequest};
 use super::trimmed::TrimmedPod;
+use super::velero::Schedule;
 use super::watch::{self as kwatch, StateReport, WatchOptions, WatchState, Watched};
-use super::{KubeOptions, access, metrics};
+use super::{KubeOptions, access, add_on, metrics};
 use crate::logs::StreamKey;
 use crate::model::{Environment, SourceHealth, SourceKey, SourceKind};
 use crate::sources::{Backoff, EventSink};
@@ -162,9 +163,11 @@ pub async fn run(
         scoped.cancel();
         let namespace = inputs.namespace.borrow().clone();
         let mut events = vec![info(namespace)];
-        for (scope, resource) in NAMESPACED {
+        for (scope, resource, add_on) in NAMESPACED {
             events.push(SourceEvent::Clear(scope(&name)));
-            health.states.insert(resource, WatchState::Connecting);
+            if !add_on {
+                health.states.insert(resource, WatchState::Connecting);
+            }
         }
         if sink.send(SourceEvent::Batch(events)).await.is_err() {
             return;
@@ -182,22 +185,28 @@ macro_rules! with_namespaced_kinds {
             apps::DaemonSet,
             batch::Job,
             batch::CronJob,
-            core::Event
+            core::Event,
+            Schedule
         )
     };
 }
 
 macro_rules! scopes_and_resources {
     ($($kind:ty),*) => {
-        [$((<$kind as Watched>::scope as ScopeOf, <$kind as Watched>::RESOURCE)),*]
+        [$((
+            <$kind as Watched>::scope as ScopeOf,
+            <$kind as Watched>::RESOURCE,
+            <$kind as Watched>::REQUIRES_GROUP.is_some(),
+        )),*]
     };
 }
 
 /// The fleet scope a watch fills in a context.
 type ScopeOf = fn(&str) -> Scope;
 
-/// The fleet scope each namespaced watch fills, and its resource name.
-const NAMESPACED: [(ScopeOf, &str); 7] = with_namespaced_kinds!(scopes_and_resources);
+/// The fleet scope each namespaced watch fills, its resource name, and whether it is an
+/// add-on's kind (which does not report itself connecting until discovery says it exists).
+const NAMESPACED: [(ScopeOf, &str, bool); 8] = with_namespaced_kinds!(scopes_and_resources);
 
 fn spawn_namespaced(
     client: &Client,
@@ -235,6 +244,22 @@ fn spawn_watch<K: Watched>(
     cancel: &CancellationToken,
 ) {
     let cap = (K::RESOURCE == "events").then_some(options.events_cap);
+    let watch_options = WatchOptions {
+        page_size: options.page_size,
+        cap,
+    };
+    if let Some(group) = K::REQUIRES_GROUP {
+        tokio::spawn(add_on::watch_when_served(
+            api,
+            group,
+            context.to_string(),
+            watch_options,
+            sink.clone(),
+            states.clone(),
+            cancel.child_token(),
+        ));
+        return;
+    }
     let _ = states.send(StateReport {
         resource: K::RESOURCE,
         state: WatchState::Connecting,
@@ -242,10 +267,7 @@ fn spawn_watch<K: Watched>(
     tokio::spawn(kwatch::run(
         api,
         context.to_string(),
-        WatchOptions {
-            page_size: options.page_size,
-            cap,
-        },
+        watch_options,
         sink.clone(),
         states.clone(),
         cancel.child_token(),

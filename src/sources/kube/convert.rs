@@ -325,6 +325,7 @@ pub fn cronjob(context: &str, c: &batch::CronJob) -> Workload {
         cron.active = st.active.as_ref().map_or(0, |a| a.len() as u32);
         cron.last_schedule = st.last_schedule_time.as_ref().map(|t| t.0);
         let last_success = st.last_successful_time.as_ref().map(|t| t.0);
+        cron.last_success = last_success;
         // The status says when the last Job was made and when one last succeeded. A Job
         // made after the last success that is no longer active did not succeed.
         cron.last_outcome = match (cron.active, cron.last_schedule, last_success) {

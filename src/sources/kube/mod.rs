@@ -9,12 +9,14 @@
 //! - [`watch`]: one kind's list+watch → fleet events, with relist diffing and state.
 //! - [`context`]: one context's watches, sampler, access checks and log followers, and
 //!   its health.
+//! - [`velero`]: Velero Schedules, watched where the cluster serves `velero.io`.
 //! - [`metrics`], [`access`], [`namespaces`], [`logs`]: those parts.
 //!
 //! The app steers the source through [`KubeControl::set_interest`]: which contexts are
 //! connected, the namespace scope, and which log streams to follow. Calls return at once.
 
 pub mod access;
+pub mod add_on;
 pub mod context;
 pub mod convert;
 pub mod kubeconfig;
@@ -23,6 +25,7 @@ pub mod metrics;
 pub mod namespaces;
 pub mod quantity;
 pub mod trimmed;
+pub mod velero;
 pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::convert;
 use super::trimmed::TrimmedPod;
+use super::velero::{self, Schedule, VELERO_GROUP_VERSION};
 use crate::model::{KubeId, KubeKind};
 use crate::sources::{Backoff, EventSink};
 use crate::store::{Scope, SourceEvent};
@@ -42,6 +43,9 @@ pub enum WatchState {
     Failing(String),
     /// The API refused to let this user list the resource.
     Forbidden(String),
+    /// The cluster does not serve the resource (an add-on's CRD that is not installed):
+    /// nothing to show, and nothing wrong.
+    Absent,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +62,9 @@ pub trait Watched: Resource + Clone + DeserializeOwned + Debug + Send + Sync + '
     fn delete(context: &str, namespace: &str, name: &str) -> SourceEvent;
     /// The fleet scope this kind fills in a context (used to forget a kind).
     fn scope(context: &str) -> Scope;
+    /// For an add-on's kind (a CRD), the `group/version` the cluster must serve for it to
+    /// be watched at all; `None` for built-in kinds. A 404 for such a kind means absent.
+    const REQUIRES_GROUP: Option<&'static str> = None;
 }
 
 macro_rules! workload_kind {
@@ -160,6 +167,26 @@ impl Watched for core::Event {
     }
 }
 
+impl Watched for Schedule {
+    const RESOURCE: &'static str = "schedules";
+    const REQUIRES_GROUP: Option<&'static str> = Some(VELERO_GROUP_VERSION);
+    fn upsert(&self, context: &str) -> SourceEvent {
+        SourceEvent::UpsertSchedule(velero::schedule(context, self))
+    }
+    fn delete(context: &str, namespace: &str, name: &str) -> SourceEvent {
+        SourceEvent::DeleteSchedule {
+            context: context.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+    fn scope(context: &str) -> Scope {
+        Scope::VeleroSchedules {
+            context: context.to_string(),
+        }
+    }
+}
+
 /// (namespace, name): the identity within one context and kind.
 type Key = (String, String);
 
@@ -235,6 +262,19 @@ pub fn classify(error: &watcher::Error) -> WatchState {
     }
 }
 
+/// Whether the API answered 404 Not Found: the resource is not served (for an add-on's
+/// CRD, not installed).
+pub fn is_not_served(error: &watcher::Error) -> bool {
+    matches!(
+        error,
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+            | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+            | watcher::Error::WatchFailed(kube::Error::Api(s))
+            | watcher::Error::WatchError(s)
+            if s.code == 404
+    )
+}
+
 /// The innermost cause of an error, which is what a person can act on ("connection
 /// refused"), without the chain of wrappers around it.
 pub fn short_error(error: &(dyn std::error::Error + 'static)) -> String {
@@ -251,7 +291,10 @@ pub fn short_error(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Watch `api` until cancelled, sending fleet events to `sink` and state changes to
-/// `states`. Never returns on an API error: it backs off and tries again.
+/// `states`. Never returns on an API error: it backs off and tries again — except a 404
+/// for an add-on's kind ([`Watched::REQUIRES_GROUP`]), which reports
+/// [`WatchState::Absent`], forgets what it reported and returns, for the caller to ask
+/// discovery again later.
 pub async fn run<K: Watched>(
     api: Api<K>,
     context: String,
@@ -324,6 +367,15 @@ pub async fn run<K: Watched>(
                     let key = key_of(&obj);
                     known.remove(&key);
                     batch.push(K::delete(&context, &key.0, &key.1));
+                }
+                Err(e) if K::REQUIRES_GROUP.is_some() && is_not_served(&e) => {
+                    // The CRD went away (or was never there): nothing of it exists now.
+                    batch.push(SourceEvent::Clear(K::scope(&context)));
+                    let _ = sink
+                        .send(SourceEvent::Batch(std::mem::take(&mut batch)))
+                        .await;
+                    report(WatchState::Absent, &mut state);
+                    return;
                 }
                 Err(e) => {
                     failed = Some(classify(&e));

@@ -1,6 +1,7 @@
 //! The list views, each a [`TableSpec`](crate::ui::table::TableSpec), and the overview.
 
 pub mod alerts;
+pub mod backups;
 pub mod containers;
 pub mod events;
 pub mod nodes;
@@ -47,6 +48,7 @@ pub fn table_spec(view: ViewKind) -> Option<&'static dyn TableSpec> {
         ViewKind::Containers => Some(&containers::ContainersTable),
         ViewKind::Alerts => Some(&alerts::AlertsTable),
         ViewKind::Events => Some(&events::EventsTable),
+        ViewKind::Backups => Some(&backups::BackupsTable),
         ViewKind::Overview | ViewKind::Logs => None,
     }
 }
@@ -64,6 +66,7 @@ fn resources_of(view: ViewKind) -> &'static [&'static str] {
         ViewKind::Pods => &["pods"],
         ViewKind::Nodes => &["nodes"],
         ViewKind::Events => &["events"],
+        ViewKind::Backups => &["cronjobs", "schedules"],
         _ => &[],
     }
 }
@@ -102,6 +105,9 @@ pub fn empty_message(view: ViewKind, filtered: bool) -> String {
         ViewKind::Containers => "no containers reported by any Docker host".to_string(),
         ViewKind::Alerts => "no alerts reported by any source".to_string(),
         ViewKind::Events => "no events in scope".to_string(),
+        ViewKind::Backups => "no backup targets: no backup CronJobs or Velero Schedules in scope, \
+                              no [[backup]] in the config"
+            .to_string(),
         _ => String::new(),
     }
 }

@@ -8,59 +8,24 @@
 //! discovery cache). Without kubectl the tests print a skip line, unless
 //! `PILOTHOUSE_REQUIRE_SERVICES=1`, when they fail.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::kubectl_sim::{KUBECTL, KubectlSim as Sim};
+
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use pilothouse::sim::clock::SimClock;
-use pilothouse::sim::scenario::Scenario;
 use serde_json::Value;
 
-const KUBECTL: &str = "/usr/bin/kubectl";
 /// How long any condition may take to hold (real time; the sim runs fast).
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Simulated seconds per real second: rollouts and backups finish in moments.
 const SPEED: f64 = 60.0;
 const VIEWER: &str = "sim-prod-viewer";
 
-struct Sim {
-    // The API serves until the runtime is dropped with the test.
-    _runtime: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
 /// Start the default scenario, or `None` (after saying why) when kubectl is missing.
 fn start() -> Option<Sim> {
-    if !Path::new(KUBECTL).exists() {
-        if std::env::var("PILOTHOUSE_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
-            panic!("kubectl not installed at {KUBECTL} but PILOTHOUSE_REQUIRE_SERVICES=1");
-        }
-        println!("skip: kubectl not installed");
-        return None;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let scenario = Scenario::load("default").expect("built-in scenario");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("kubeconfig");
-    let sim = runtime
-        .block_on(pilothouse::sim::kube::start_sim(
-            "127.0.0.1:0".parse().expect("address"),
-            &scenario.kubernetes,
-            SimClock::new(SPEED),
-            7,
-            Some(&out),
-        ))
-        .expect("sim starts");
-    Some(Sim {
-        _runtime: runtime,
-        dir,
-        kubeconfig: sim.kubeconfig,
-    })
+    common::kubectl_sim::start("default", SPEED)
 }
 
 impl Sim {

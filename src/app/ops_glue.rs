@@ -71,24 +71,11 @@ impl App {
                         from: w.desired,
                         to: w.desired,
                     };
+                    if matches!(id.kind, KubeKind::Deployment | KubeKind::StatefulSet) {
+                        offered.push((K::Scale, "scale", Some(scale)));
+                    }
                     match id.kind {
-                        KubeKind::Deployment | KubeKind::StatefulSet => {
-                            offered.push((K::Scale, "scale", Some(scale)));
-                            offered.push((
-                                K::Restart,
-                                "restart",
-                                Some(Operation::Restart { target: id.clone() }),
-                            ));
-                            offered.push((
-                                K::Rollback,
-                                "rollback",
-                                Some(Operation::Rollback {
-                                    target: id,
-                                    to_revision: 0,
-                                }),
-                            ));
-                        }
-                        KubeKind::DaemonSet => {
+                        KubeKind::Deployment | KubeKind::StatefulSet | KubeKind::DaemonSet => {
                             offered.push((
                                 K::Restart,
                                 "restart",

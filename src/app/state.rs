@@ -16,6 +16,18 @@ use crate::ui::state::{Overlay, PromptKind, StatusMessage, UiState, ViewKind};
 use crate::ui::table;
 use crate::ui::views::table_spec;
 
+/// Whether `event` can change what `view` draws. Host samples arrive every few seconds
+/// from this machine and every Prometheus round; only the views that show hosts need a
+/// frame for them — an idle console elsewhere must not redraw (DESIGN.md §3). An empty
+/// batch is a wake-up for a control's outcome (a silence, an operation) and always counts.
+fn shows(view: ViewKind, event: &SourceEvent) -> bool {
+    match event {
+        SourceEvent::HostSample { .. } => matches!(view, ViewKind::Nodes | ViewKind::Overview),
+        SourceEvent::Batch(events) if !events.is_empty() => events.iter().any(|e| shows(view, e)),
+        _ => true,
+    }
+}
+
 /// Rows the header, table header and status bar take from the terminal's height.
 const CHROME_ROWS: u16 = 5;
 
@@ -165,11 +177,42 @@ impl App {
                 self.fleet.apply(SourceEvent::Context(info));
                 self.dirty = true;
             }
+            other if self.of_dropped_context(&other) => {}
+            SourceEvent::Batch(events) if !self.kube.active.is_empty() && !events.is_empty() => {
+                let kept: Vec<SourceEvent> = events
+                    .into_iter()
+                    .filter(|e| !self.of_dropped_context(e))
+                    .collect();
+                if kept.iter().any(|e| shows(self.ui.view, e)) {
+                    self.dirty = true;
+                }
+                self.fleet.apply(SourceEvent::Batch(kept));
+            }
             other => {
+                if shows(self.ui.view, &other) {
+                    self.dirty = true;
+                }
                 self.fleet.apply(other);
-                self.dirty = true;
             }
         }
+    }
+
+    /// An object of a context the user disconnected (`:ctx -NAME`), still in the channel
+    /// when the context went: applying it would bring back a ghost row.
+    fn of_dropped_context(&self, event: &SourceEvent) -> bool {
+        if self.kube.active.is_empty() {
+            // No Kubernetes source (a fixture, Docker only): nothing is ever dropped.
+            return false;
+        }
+        let context = match event {
+            SourceEvent::UpsertWorkload(w) => &w.id.context,
+            SourceEvent::UpsertPod(p) => &p.id.context,
+            SourceEvent::UpsertNode(n) => &n.context,
+            SourceEvent::UpsertEvent(e) => &e.context,
+            SourceEvent::UpsertSchedule(s) => &s.context,
+            _ => return false,
+        };
+        !self.kube.active.contains(context)
     }
 
     fn page(&self) -> isize {
@@ -506,5 +549,70 @@ impl App {
         };
         // The cached order is keyed by the sort, so it is rebuilt without an invalidate().
         self.set_status(format!("sorted by {title}, {dir}"), false);
+    }
+}
+
+#[cfg(test)]
+mod redraw_tests {
+    use super::*;
+    use crate::model::{HostId, HostSample};
+
+    fn sample() -> SourceEvent {
+        SourceEvent::HostSample {
+            id: HostId {
+                source: "local".into(),
+                name: "box".into(),
+            },
+            sample: HostSample::default(),
+        }
+    }
+
+    #[test]
+    fn host_samples_redraw_only_the_views_that_show_hosts() {
+        assert!(shows(ViewKind::Nodes, &sample()));
+        assert!(shows(ViewKind::Overview, &sample()));
+        assert!(!shows(ViewKind::Pods, &sample()));
+        assert!(!shows(ViewKind::Logs, &sample()));
+        assert!(!shows(ViewKind::Pods, &SourceEvent::Batch(vec![sample()])));
+        // An empty batch wakes the console for an operation's or a silence's outcome.
+        assert!(shows(ViewKind::Pods, &SourceEvent::Batch(Vec::new())));
+    }
+
+    fn pod(context: &str, name: &str) -> crate::model::Pod {
+        use crate::model::{KubeId, KubeKind, PodPhase};
+        crate::model::Pod {
+            id: KubeId::new(context, "shop", KubeKind::Pod, name),
+            created: None,
+            labels: Default::default(),
+            phase: PodPhase::Running,
+            node: None,
+            ip: None,
+            owner: None,
+            containers: Vec::new(),
+            deleting: false,
+            cpu_millis: None,
+            memory_bytes: None,
+        }
+    }
+
+    #[test]
+    fn objects_of_a_disconnected_context_still_in_the_channel_are_dropped() {
+        let theme = Theme::builtin("dark").unwrap();
+        let keymap = Keymap::builtin("default").unwrap();
+        let chrome = crate::ui::chrome_text(&keymap, &[]);
+        let mut app = App::new(theme, keymap, chrome, 1 << 20, Timestamp::UNIX_EPOCH);
+        app.kube.active = ["kept".to_string()].into();
+        app.update(Action::Source(SourceEvent::UpsertPod(pod("gone", "ghost"))));
+        app.update(Action::Source(SourceEvent::Batch(vec![
+            SourceEvent::UpsertPod(pod("gone", "ghost-2")),
+            SourceEvent::UpsertPod(pod("kept", "api-1")),
+        ])));
+        let names: Vec<&str> = app
+            .fleet
+            .pods
+            .values()
+            .map(|p| p.id.name.as_str())
+            .collect();
+        assert_eq!(names, ["api-1"]);
     }
 }

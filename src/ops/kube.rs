@@ -651,19 +651,14 @@ pub async fn record_event(
     message: &str,
     failed: bool,
 ) -> Result<(), OpError> {
-    let (kind, api_version, namespace, name) = match op {
-        Operation::Scale { target, .. }
-        | Operation::Restart { target }
-        | Operation::Rollback { target, .. }
-        | Operation::RunCronJob { target }
-        | Operation::DeletePod { target }
-        | Operation::Cordon { target, .. } => (
+    let (kind, api_version, namespace, name) = match (op, op.kube_target()) {
+        (_, Some(target)) => (
             target.kind.name(),
             api_version_of(target.kind),
             target.namespace.clone(),
             target.name.clone(),
         ),
-        Operation::RunSchedule { target } => (
+        (Operation::RunSchedule { target }, None) => (
             "Schedule",
             "velero.io/v1",
             target.namespace.clone(),

@@ -88,19 +88,25 @@ impl Operation {
         }
     }
 
-    /// The Kubernetes context the operation changes, if it is a Kubernetes one.
-    pub fn context(&self) -> Option<&str> {
+    /// The Kubernetes object the operation changes, for every Kubernetes operation but
+    /// a Velero backup (whose Schedule is not a kind the fleet keeps).
+    pub fn kube_target(&self) -> Option<&KubeId> {
         match self {
             Operation::Scale { target, .. }
             | Operation::Restart { target }
             | Operation::Rollback { target, .. }
             | Operation::RunCronJob { target }
             | Operation::DeletePod { target }
-            | Operation::Cordon { target, .. } => Some(&target.context),
+            | Operation::Cordon { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
+    /// The Kubernetes context the operation changes, if it is a Kubernetes one.
+    pub fn context(&self) -> Option<&str> {
+        match self {
             Operation::RunSchedule { target } => Some(&target.context),
-            Operation::Container { .. }
-            | Operation::ContainerBackup { .. }
-            | Operation::Silence { .. } => None,
+            _ => self.kube_target().map(|t| t.context.as_str()),
         }
     }
 
@@ -114,74 +120,49 @@ impl Operation {
         }
     }
 
-    /// Where the operation acts, for confirmation policy: the Kubernetes context, or the
-    /// Docker host (protected globs apply to both).
+    /// Where the operation acts, for confirmation policy: the Kubernetes context, the
+    /// Docker host or the Alertmanager (protected globs apply to all three).
     pub fn place(&self) -> &str {
-        self.context().or(self.docker_host()).unwrap_or_default()
+        self.context()
+            .or(self.docker_host())
+            .or(self.alertmanager())
+            .unwrap_or_default()
     }
 
     /// The target as the palette names it: `deploy/api`, `ctr/web-1`, `schedule/daily`.
     pub fn target_ref(&self) -> String {
+        if let Some(target) = self.kube_target() {
+            return format!("{}/{}", target.kind.short(), target.name);
+        }
         match self {
-            Operation::Scale { target, .. }
-            | Operation::Restart { target }
-            | Operation::Rollback { target, .. }
-            | Operation::RunCronJob { target }
-            | Operation::DeletePod { target }
-            | Operation::Cordon { target, .. } => {
-                format!("{}/{}", target.kind.short(), target.name)
-            }
             Operation::RunSchedule { target } => format!("schedule/{}", target.name),
-            Operation::Container { target, .. } => format!("ctr/{}", target.name),
             Operation::ContainerBackup { backup, .. } => format!("ctr/{backup}"),
             Operation::Silence { .. } => format!("alerts/{}", self.name_to_type()),
+            _ => format!("ctr/{}", self.name_to_type()),
         }
     }
 
     /// The target with where it is, for the audit log: `sim-prod/shop/deploy/api`,
-    /// `node sim-prod/node-1`, `docker local/web-1`.
+    /// `sim-prod/node/node-1`, `local/ctr/web-1`.
     pub fn target_path(&self) -> String {
-        match self {
-            Operation::Scale { target, .. }
-            | Operation::Restart { target }
-            | Operation::Rollback { target, .. }
-            | Operation::RunCronJob { target }
-            | Operation::DeletePod { target }
-            | Operation::Cordon { target, .. } => {
-                if target.namespace.is_empty() {
-                    format!("{}/{}/{}", target.context, target.kind.short(), target.name)
-                } else {
-                    format!(
-                        "{}/{}/{}/{}",
-                        target.context,
-                        target.namespace,
-                        target.kind.short(),
-                        target.name
-                    )
-                }
+        let namespace = match self {
+            Operation::RunSchedule { target } => Some(target.namespace.as_str()),
+            _ => self.kube_target().map(|t| t.namespace.as_str()),
+        };
+        match namespace {
+            Some(ns) if !ns.is_empty() => {
+                format!("{}/{ns}/{}", self.place(), self.target_ref())
             }
-            Operation::RunSchedule { target } => format!(
-                "{}/{}/schedule/{}",
-                target.context, target.namespace, target.name
-            ),
-            Operation::Container { target, .. } | Operation::ContainerBackup { target, .. } => {
-                format!("{}/ctr/{}", target.host, target.name)
-            }
-            Operation::Silence { .. } => {
-                format!("{}/alerts/{}", self.place(), self.name_to_type())
-            }
+            _ => format!("{}/{}", self.place(), self.target_ref()),
         }
     }
 
     /// The name a high-risk confirmation asks the user to type.
     pub fn name_to_type(&self) -> &str {
+        if let Some(target) = self.kube_target() {
+            return &target.name;
+        }
         match self {
-            Operation::Scale { target, .. }
-            | Operation::Restart { target }
-            | Operation::Rollback { target, .. }
-            | Operation::RunCronJob { target }
-            | Operation::DeletePod { target }
-            | Operation::Cordon { target, .. } => &target.name,
             Operation::RunSchedule { target } => &target.name,
             Operation::Container { target, .. } | Operation::ContainerBackup { target, .. } => {
                 &target.name
@@ -197,6 +178,7 @@ impl Operation {
                 Some(SilenceOp::Expire { id, .. }) => id.as_str(),
                 None => "silence",
             },
+            _ => "",
         }
     }
 
@@ -217,22 +199,17 @@ impl Operation {
 
     /// One line saying what will change: `scale deploy/api 3 → 5 in shop@sim-prod`.
     pub fn summary(&self) -> String {
-        let place = match self {
-            Operation::Scale { target, .. }
-            | Operation::Restart { target }
-            | Operation::Rollback { target, .. }
-            | Operation::RunCronJob { target }
-            | Operation::DeletePod { target } => {
-                format!("in {}@{}", target.namespace, target.context)
+        let namespace = match self {
+            Operation::RunSchedule { target } => Some(target.namespace.as_str()),
+            _ => self.kube_target().map(|t| t.namespace.as_str()),
+        };
+        let place = match (self, namespace) {
+            (Operation::Silence { .. }, _) => String::new(),
+            (Operation::Container { .. } | Operation::ContainerBackup { .. }, _) => {
+                format!("on {}", self.place())
             }
-            Operation::Cordon { target, .. } => format!("@{}", target.context),
-            Operation::RunSchedule { target } => {
-                format!("in {}@{}", target.namespace, target.context)
-            }
-            Operation::Container { target, .. } | Operation::ContainerBackup { target, .. } => {
-                format!("on {}", target.host)
-            }
-            Operation::Silence { .. } => String::new(),
+            (_, Some(ns)) if !ns.is_empty() => format!("in {ns}@{}", self.place()),
+            _ => format!("@{}", self.place()),
         };
         let what = match self {
             Operation::Scale { from, to, .. } => {

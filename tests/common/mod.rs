@@ -76,3 +76,4 @@ pub fn screen_text(terminal: &Terminal<TestBackend>) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+pub mod kubectl_sim;

@@ -96,6 +96,10 @@ pub struct Cli {
     /// probe raises an alert.
     #[arg(long = "probe", value_name = "URL", value_parser = parse_http_url)]
     pub probes: Vec<reqwest::Url>,
+
+    /// Resume the incident with this id (`pilothouse incident list` shows them).
+    #[arg(long, value_name = "ID")]
+    pub resume: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,8 +121,33 @@ pub enum CommandLine {
         #[command(subcommand)]
         what: FileCheckCommand,
     },
+    /// Check or list runbooks (shipped, and `<config>/runbooks/*.yaml`).
+    Runbooks {
+        #[command(subcommand)]
+        what: FileCheckCommand,
+    },
     /// The audit log: every operation, who did it, and how it ended.
     Audit(AuditArgs),
+    /// Incidents: list them, export one as a Markdown postmortem.
+    Incident {
+        #[command(subcommand)]
+        what: IncidentCommand,
+    },
+}
+
+/// `pilothouse incident`.
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// One line per incident: id, severity, status, declared, duration, title.
+    List,
+    /// Write the incident's postmortem (Markdown) to stdout or a file.
+    Export {
+        /// The incident's id, as `incident list` prints it.
+        id: String,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `pilothouse audit`.

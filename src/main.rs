@@ -1,4 +1,5 @@
-//! `pilothouse`: the console, and its `config`, `themes`, `keymaps` and `audit` subcommands.
+//! `pilothouse`: the console, and its `config`, `themes`, `keymaps`, `runbooks`, `audit`
+//! and `incident` subcommands.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -6,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use jiff::Timestamp;
 use pilothouse::app::{App, event_loop, terminal};
-use pilothouse::cli::{Cli, CommandLine, ConfigCommand, FileCheckCommand};
+use pilothouse::cli::{Cli, CommandLine, ConfigCommand, FileCheckCommand, IncidentCommand};
 use pilothouse::config::{self, ColorEnv, Paths, Settings};
 use pilothouse::fixture;
 use pilothouse::ui::{Chrome, chrome_text};
@@ -78,6 +79,15 @@ fn run_subcommand(command: &CommandLine, paths: &Paths) -> ExitCode {
             );
             Ok(true)
         }
+        CommandLine::Runbooks {
+            what: FileCheckCommand::Check { files },
+        } => pilothouse::runbook::check_runbooks(files, config_dir, &mut out),
+        CommandLine::Runbooks {
+            what: FileCheckCommand::List,
+        } => {
+            print!("{}", pilothouse::runbook::list_runbooks(config_dir));
+            Ok(true)
+        }
         CommandLine::Audit(args) => {
             let filter = pilothouse::ops::audit::AuditFilter {
                 since: args.since.map(|since| since.resolve(Timestamp::now())),
@@ -91,6 +101,26 @@ fn run_subcommand(command: &CommandLine, paths: &Paths) -> ExitCode {
                 &mut out,
                 &mut err,
             )
+        }
+        CommandLine::Incident { what } => {
+            let mut err = std::io::stderr();
+            let now = Timestamp::now();
+            match what {
+                IncidentCommand::List => pilothouse::incident::command::print_list(
+                    &paths.data_dir,
+                    now,
+                    &mut out,
+                    &mut err,
+                ),
+                IncidentCommand::Export { id, out: file } => pilothouse::incident::command::export(
+                    &paths.data_dir,
+                    id,
+                    file.as_deref(),
+                    now,
+                    &mut out,
+                    &mut err,
+                ),
+            }
         }
         CommandLine::Keymaps {
             what: FileCheckCommand::List,

@@ -12,9 +12,12 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::alert::PILOTHOUSE_SOURCE;
-use crate::model::{Alert, AlertId, AlertState, ContainerId, DockerContainer, HostId, HostSample};
+use crate::model::{
+    Alert, AlertId, AlertState, ContainerId, DockerContainer, HostId, HostSample, Node,
+};
 use crate::sources::alertmanager::settings::{RulesConfig, Threshold};
 use crate::store::SourceEvent;
+use crate::store::usage::UsageSample;
 
 /// What a rule measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,6 +61,8 @@ impl RuleKind {
 pub enum Subject {
     Host(HostId),
     Container(ContainerId),
+    /// A Kubernetes node: (context, name).
+    Node(String, String),
 }
 
 /// One number a rule looks at: a subject's CPU, memory, or one of its disks.
@@ -95,6 +100,9 @@ pub struct RuleEngine {
     config: RulesConfig,
     latest: HashMap<Subject, (String, Vec<Reading>)>,
     states: HashMap<Key, State>,
+    /// What each Kubernetes node can allocate (millicores, bytes), from its upserts:
+    /// usage arrives separately, from metrics.k8s.io sampling rounds.
+    node_capacity: HashMap<(String, String), (u64, u64)>,
 }
 
 impl RuleEngine {
@@ -103,6 +111,7 @@ impl RuleEngine {
             config,
             latest: HashMap::new(),
             states: HashMap::new(),
+            node_capacity: HashMap::new(),
         }
     }
 
@@ -182,6 +191,81 @@ impl RuleEngine {
         )
     }
 
+    /// A Kubernetes node as the source reports it: remember what it can allocate, and
+    /// judge its usage when the upsert carries some.
+    pub fn observe_node(&mut self, node: &Node, now: Timestamp) -> Vec<SourceEvent> {
+        let key = (node.context.clone(), node.name.clone());
+        let capacity = (node.cpu_allocatable_millis, node.memory_allocatable_bytes);
+        self.node_capacity.insert(key, capacity);
+        match (node.cpu_used_millis, node.memory_used_bytes) {
+            (None, None) => Vec::new(),
+            (cpu, memory) => self.judge_node(&node.context, &node.name, cpu, memory, now),
+        }
+    }
+
+    /// A metrics.k8s.io sampling round of `context`'s nodes.
+    pub fn observe_node_usage(
+        &mut self,
+        context: &str,
+        samples: &[UsageSample],
+        now: Timestamp,
+    ) -> Vec<SourceEvent> {
+        samples
+            .iter()
+            .flat_map(|s| {
+                self.judge_node(
+                    context,
+                    &s.name,
+                    Some(s.cpu_millis),
+                    Some(s.memory_bytes),
+                    now,
+                )
+            })
+            .collect()
+    }
+
+    /// CPU and memory of a node against what it can allocate. A node whose capacity is
+    /// not known yet, or without a sample, says nothing: no reading is not zero.
+    fn judge_node(
+        &mut self,
+        context: &str,
+        name: &str,
+        cpu_millis: Option<u64>,
+        memory_bytes: Option<u64>,
+        now: Timestamp,
+    ) -> Vec<SourceEvent> {
+        if !self.config.nodes {
+            return Vec::new();
+        }
+        let key = (context.to_string(), name.to_string());
+        let Some(&(cpu_of, memory_of)) = self.node_capacity.get(&key) else {
+            return Vec::new();
+        };
+        let percent = |used: Option<u64>, of: u64| {
+            used.filter(|_| of > 0)
+                .map(|used| 100.0 * used as f64 / of as f64)
+        };
+        let mut readings = Vec::new();
+        if let Some(value) = percent(cpu_millis, cpu_of) {
+            readings.push(Reading {
+                kind: RuleKind::Cpu,
+                extra: vec![],
+                value,
+            });
+        }
+        if let Some(value) = percent(memory_bytes, memory_of) {
+            readings.push(Reading {
+                kind: RuleKind::Memory,
+                extra: vec![],
+                value,
+            });
+        }
+        if readings.is_empty() {
+            return Vec::new();
+        }
+        self.observe(Subject::Node(key.0, key.1), name.to_string(), readings, now)
+    }
+
     /// New readings of `subject` (named `name` in alerts): rules above their threshold
     /// start pending or fire, those below resolve.
     pub fn observe(
@@ -218,6 +302,9 @@ impl RuleEngine {
     /// The subject went away: its alerts resolve.
     pub fn forget(&mut self, subject: &Subject) -> Vec<SourceEvent> {
         self.latest.remove(subject);
+        if let Subject::Node(context, name) = subject {
+            self.node_capacity.remove(&(context.clone(), name.clone()));
+        }
         let keys: Vec<Key> = self
             .states
             .keys()
@@ -341,6 +428,11 @@ impl RuleEngine {
                 labels.insert("container".into(), name.to_string());
                 labels.insert("docker_host".into(), id.host.clone());
                 format!("container {name} on {}", id.host)
+            }
+            Subject::Node(context, node) => {
+                labels.insert("node".into(), node.clone());
+                labels.insert("context".into(), context.clone());
+                format!("node {node} of {context}")
             }
         };
         let mut on = place;

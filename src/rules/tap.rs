@@ -156,6 +156,9 @@ fn observe(engine: &mut RuleEngine, event: &SourceEvent, now: Timestamp) -> Vec<
                     SourceEvent::UpsertContainer(c) => {
                         seen.insert(Subject::Container(c.id.clone()));
                     }
+                    SourceEvent::UpsertNode(n) => {
+                        seen.insert(Subject::Node(n.context.clone(), n.name.clone()));
+                    }
                     _ => {}
                 }
                 if !matches!(inner, SourceEvent::Clear(_)) {
@@ -171,6 +174,11 @@ fn observe(engine: &mut RuleEngine, event: &SourceEvent, now: Timestamp) -> Vec<
         SourceEvent::DeleteHost(id) => engine.forget(&Subject::Host(id.clone())),
         SourceEvent::UpsertContainer(container) => engine.observe_container(container, now),
         SourceEvent::DeleteContainer(id) => engine.forget(&Subject::Container(id.clone())),
+        SourceEvent::UpsertNode(node) => engine.observe_node(node, now),
+        SourceEvent::Usage { context, nodes, .. } => engine.observe_node_usage(context, nodes, now),
+        SourceEvent::DeleteNode { context, name } => {
+            engine.forget(&Subject::Node(context.clone(), name.clone()))
+        }
         SourceEvent::Clear(scope) => engine.forget_where(|s| in_scope(s, scope)),
         _ => Vec::new(),
     }
@@ -180,6 +188,9 @@ fn in_scope(subject: &Subject, scope: &Scope) -> bool {
     match (subject, scope) {
         (Subject::Host(id), Scope::Hosts { source }) => &id.source == source,
         (Subject::Container(id), Scope::DockerHost { host }) => &id.host == host,
+        (Subject::Node(context, _), Scope::Kube { context: c, kind }) => {
+            context == c && *kind == crate::model::KubeKind::Node
+        }
         _ => false,
     }
 }

@@ -192,6 +192,63 @@ fn containers_use_memory_against_their_limit() {
 }
 
 #[test]
+fn kubernetes_nodes_use_sampled_usage_against_allocatable() {
+    use crate::store::usage::UsageSample;
+    let mut engine = RuleEngine::new(RulesConfig::default());
+    let node = crate::model::Node {
+        context: "prod".into(),
+        name: "node-1".into(),
+        created: None,
+        roles: Vec::new(),
+        version: "v1.32".into(),
+        ready: Some(true),
+        pressures: Vec::new(),
+        unschedulable: false,
+        taints: Vec::new(),
+        cpu_allocatable_millis: 4000,
+        memory_allocatable_bytes: 1000,
+        cpu_used_millis: None,
+        memory_used_bytes: None,
+    };
+    let usage = |cpu: u64, memory: u64| UsageSample {
+        namespace: String::new(),
+        name: "node-1".into(),
+        cpu_millis: cpu,
+        memory_bytes: memory,
+    };
+    // Usage before the node's capacity is known says nothing.
+    assert!(
+        engine
+            .observe_node_usage("prod", &[usage(3900, 100)], at(0.0))
+            .is_empty()
+    );
+    engine.observe_node(&node, at(0.0));
+    // 3,600m of 4,000m is 90% CPU; 500 of 1,000 bytes is half the memory.
+    engine.observe_node_usage("prod", &[usage(3600, 500)], at(0.0));
+    assert!(engine.tick(at(4.0)).is_empty(), "pending for 5m first");
+    let fired = engine.observe_node_usage("prod", &[usage(3600, 500)], at(5.0));
+    assert_eq!(upserts(&fired), ["+HighCPUUsage"]);
+    let SourceEvent::UpsertAlert(alert) = &fired[0] else {
+        panic!()
+    };
+    assert_eq!(alert.labels["node"], "node-1");
+    assert_eq!(alert.labels["context"], "prod");
+    // The node goes: its alert resolves.
+    let gone = engine.forget(&Subject::Node("prod".into(), "node-1".into()));
+    assert_eq!(upserts(&gone), ["-"]);
+    let mut quiet = RuleEngine::new(RulesConfig {
+        nodes: false,
+        ..RulesConfig::default()
+    });
+    quiet.observe_node(&node, at(0.0));
+    quiet.observe_node_usage("prod", &[usage(4000, 1000)], at(0.0));
+    assert!(
+        quiet.tick(at(10.0)).is_empty(),
+        "nodes = false turns the rules off"
+    );
+}
+
+#[test]
 fn fingerprints_are_stable_and_tell_label_sets_apart() {
     let a = [("alertname".to_string(), "X".to_string())].into();
     let b = [("alertname".to_string(), "Y".to_string())].into();

@@ -199,6 +199,9 @@ pub struct RulesConfig {
     pub disk: Threshold,
     /// Apply the CPU and memory rules to Docker containers too (memory against its limit).
     pub containers: bool,
+    /// Apply the CPU and memory rules to Kubernetes nodes too (metrics.k8s.io usage
+    /// against allocatable).
+    pub nodes: bool,
     /// Spare capacity every host should keep ("keep 20–30% spare"); below it the host is
     /// flagged in the hosts view.
     pub reserve_percent: Percent,
@@ -230,6 +233,7 @@ impl Default for RulesConfig {
                 severity: Severity::Critical,
             },
             containers: true,
+            nodes: true,
             reserve_percent: Percent(25.0),
         }
     }
@@ -272,6 +276,7 @@ pub struct ProbeFile {
 pub struct RulesFile {
     enabled: Option<bool>,
     containers: Option<bool>,
+    nodes: Option<bool>,
     reserve_percent: Option<Spanned<f64>>,
     cpu: Option<ThresholdFile>,
     memory: Option<ThresholdFile>,
@@ -428,6 +433,7 @@ impl RulesFile {
         Ok(RulesConfig {
             enabled: self.enabled.unwrap_or(default.enabled),
             containers: self.containers.unwrap_or(default.containers),
+            nodes: self.nodes.unwrap_or(default.nodes),
             reserve_percent: at.percent(&self.reserve_percent, default.reserve_percent)?,
             cpu: threshold(self.cpu, default.cpu)?,
             memory: threshold(self.memory, default.memory)?,

@@ -108,25 +108,34 @@ fn check(
             }
         }
     }
-    let noun = kind.noun();
+    write_summary(out, kind.noun(), results.len(), bad_files, problem_count)?;
+    Ok(bad_files == 0)
+}
+
+/// The last line of a `check`: how many files of what were checked and how many problems
+/// they had. Shared by every `check` command, so they all read alike.
+pub(crate) fn write_summary(
+    out: &mut dyn std::io::Write,
+    noun: &str,
+    checked: usize,
+    bad_files: usize,
+    problem_count: usize,
+) -> std::io::Result<()> {
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     if bad_files == 0 {
         writeln!(
             out,
-            "ok: {} {noun}{} checked, no problems",
-            results.len(),
-            plural(results.len())
-        )?;
+            "ok: {checked} {noun}{} checked, no problems",
+            plural(checked)
+        )
     } else {
         writeln!(
             out,
-            "{problem_count} problem{} in {bad_files} of {} {noun}{}",
+            "{problem_count} problem{} in {bad_files} of {checked} {noun}{}",
             plural(problem_count),
-            results.len(),
-            plural(results.len())
-        )?;
+            plural(checked)
+        )
     }
-    Ok(bad_files == 0)
 }
 
 #[cfg(test)]

@@ -49,23 +49,7 @@ pub fn check_runbooks(
             }
         }
     }
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    if bad_files == 0 {
-        writeln!(
-            out,
-            "ok: {} runbook{} checked, no problems",
-            results.len(),
-            plural(results.len())
-        )?;
-    } else {
-        writeln!(
-            out,
-            "{problem_count} problem{} in {bad_files} of {} runbook{}",
-            plural(problem_count),
-            results.len(),
-            plural(results.len())
-        )?;
-    }
+    crate::config::check::write_summary(out, "runbook", results.len(), bad_files, problem_count)?;
     Ok(bad_files == 0)
 }
 

@@ -503,7 +503,8 @@ fn high_tier_needs_the_exact_name_and_a_reason_and_esc_always_cancels() {
 /// A high-tier dialog without a reason field (a rollback in staging): Tab must not type
 /// a tab into the name, which would then never match.
 #[test]
-fn tab_in_a_high_tier_dialog_without_a_reason_does_not_spoil_the_name() {
+fn tab_in_a_high_tier_dialog_without_a_reason_does_not_spoil_the_name_and_the_rollback_records_its_revision()
+ {
     let mut h = Harness::start(Config::default(), &["sim-staging"]);
     h.until("staging live with its frontend", |app| {
         live(app, "sim-staging")
@@ -515,6 +516,9 @@ fn tab_in_a_high_tier_dialog_without_a_reason_does_not_spoil_the_name() {
         panic!("{:?}", dialog.phase);
     };
     assert!(!plan.revisions.is_empty(), "the revisions are listed");
+    let chosen = plan
+        .chosen_revision
+        .expect("the previous revision resolved");
     assert_eq!(dialog.confirmation.tier, Tier::High);
     assert!(!dialog.confirmation.reason_required);
     h.guard_over();
@@ -523,8 +527,14 @@ fn tab_in_a_high_tier_dialog_without_a_reason_does_not_spoil_the_name() {
     h.type_text("end");
     let dialog = h.app.ui.operation.as_ref().expect("open");
     assert_eq!(dialog.name.lines()[0], "frontend");
-    h.key(KeyCode::Esc);
-    assert!(h.app.ui.operation.is_none());
+    // Confirmed, the rollback goes to the revision the plan showed, by number, and the
+    // audit says which.
+    h.key(KeyCode::Enter);
+    let result = h.finished();
+    assert!(result.is_ok(), "{result:?}");
+    let audit = h.audit();
+    assert_eq!(audit[0]["operation"], "rollback");
+    assert_eq!(audit[0]["parameters"]["toRevision"], chosen);
 }
 
 /// Every kind of operation, as a palette command.

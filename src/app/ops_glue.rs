@@ -651,11 +651,21 @@ impl App {
             return;
         };
         let reason = first_line(&dialog.reason);
+        // A rollback to "the previous revision" runs to the revision the plan showed and
+        // the user confirmed, by number: what the audit records is what was looked at,
+        // even if another rollout lands in between.
+        let chosen = plan.chosen_revision;
+        let dry_run = plan.dry_run.clone();
+        if let (Operation::Rollback { to_revision, .. }, Some(chosen)) = (&mut dialog.op, chosen)
+            && *to_revision == 0
+        {
+            *to_revision = chosen;
+        }
         let request = OpRequest::Execute {
             id: dialog.id,
             op: dialog.op.clone(),
             reason: (!reason.trim().is_empty()).then(|| reason.trim().to_string()),
-            dry_run: plan.dry_run.clone(),
+            dry_run,
         };
         dialog.phase = Phase::Running {
             stage: crate::ops::runner::Stage::Executing,

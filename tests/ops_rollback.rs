@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::kubectl_sim::{KUBECTL, KubectlSim as Sim};
+use common::kubectl_sim::KubectlSim as Sim;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use pilothouse::model::KubeKind;
@@ -28,14 +28,9 @@ fn start() -> Option<Sim> {
 
 impl Sim {
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(KUBECTL)
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .args(["--namespace", NAMESPACE])
-            .args(args)
-            .env_remove("KUBECONFIG")
+        let mut with_namespace = vec!["--namespace", NAMESPACE];
+        with_namespace.extend_from_slice(args);
+        self.kubectl(&with_namespace)
             .output()
             .expect("kubectl runs")
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::kubectl_sim::{KUBECTL, KubectlSim as Sim};
+use common::kubectl_sim::KubectlSim as Sim;
 
 use std::io::{BufRead, BufReader};
 
@@ -25,15 +25,7 @@ fn start(scenario: &str, speed: f64) -> Option<Sim> {
 
 impl Sim {
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(KUBECTL);
-        command
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .args(args)
-            .env_remove("KUBECONFIG");
-        command
+        self.kubectl(args)
     }
 
     fn run(&self, args: &[&str]) -> Output {

@@ -10,9 +10,9 @@
 
 mod common;
 
-use common::kubectl_sim::{KUBECTL, KubectlSim as Sim};
+use common::kubectl_sim::KubectlSim as Sim;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -30,15 +30,7 @@ fn start() -> Option<Sim> {
 
 impl Sim {
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(KUBECTL)
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .output()
-            .expect("kubectl runs")
+        self.kubectl(args).output().expect("kubectl runs")
     }
 
     /// Run kubectl; it must succeed. Returns stdout.

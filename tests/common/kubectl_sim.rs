@@ -48,3 +48,19 @@ pub fn start(scenario: &str, speed: f64) -> Option<KubectlSim> {
         kubeconfig: sim.kubeconfig,
     })
 }
+
+impl KubectlSim {
+    /// `kubectl` pointed at this sim (its kubeconfig and its own discovery cache), with
+    /// the caller's `KUBECONFIG` out of the way.
+    pub fn kubectl(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(KUBECTL);
+        command
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("cache"))
+            .args(args)
+            .env_remove("KUBECONFIG");
+        command
+    }
+}

@@ -982,3 +982,129 @@ fn the_incident_scenario_crash_loops_the_database() {
         "{events}"
     );
 }
+
+/// A pod's container restarts, Ready condition and phase, for crash-loop checks.
+struct PodState {
+    uid: String,
+    restarts: i64,
+    ready: bool,
+    running: bool,
+}
+
+fn pod_state(sim: &Sim, name: &str) -> PodState {
+    let pod = sim.json(&["get", "pod", name]);
+    let status = &pod["status"];
+    let ready = status["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True");
+    PodState {
+        uid: pod["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        restarts: status["containerStatuses"][0]["restartCount"]
+            .as_i64()
+            .unwrap_or(0),
+        ready,
+        running: status["phase"] == "Running",
+    }
+}
+
+/// Crash-looping: it has restarted and is not ready (a crash-looping container never is).
+fn wait_crash_looping(sim: &Sim, name: &str) -> PodState {
+    wait_for(&format!("{name} crash-looping"), || {
+        let pod = pod_state(sim, name);
+        pod.restarts >= 1 && !pod.ready
+    });
+    pod_state(sim, name)
+}
+
+/// A fresh pod that is Running and Ready, and still is `later` (real time) on: no restart
+/// in between, where a crash loop restarts a container within seconds (simulated).
+fn assert_healthy_fresh_pod(sim: &Sim, name: &str, crashed_uid: &str, later: Duration) {
+    let pod = pod_state(sim, name);
+    assert_ne!(pod.uid, crashed_uid, "{name} was replaced");
+    assert!(
+        pod.running && pod.ready && pod.restarts == 0,
+        "{name} is Running and Ready: running {}, ready {}, restarts {}",
+        pod.running,
+        pod.ready,
+        pod.restarts
+    );
+    std::thread::sleep(later);
+    let again = pod_state(sim, name);
+    assert!(
+        again.uid == pod.uid && again.ready && again.restarts == 0,
+        "{name} stays ready: ready {}, restarts {}",
+        again.ready,
+        again.restarts
+    );
+}
+
+#[test]
+fn restarting_the_crash_looping_database_heals_it() {
+    // At speed 20 the crash loop starts 3 s in (60 s simulated) and prod-node-2 goes
+    // NotReady at 12 s (4 min); all of this is done well before.
+    let Some(sim) = start("incident-db", 20.0) else {
+        return;
+    };
+    let crashed = wait_crash_looping(&sim, "postgres-0");
+    // The StatefulSet manages its pods in parallel, so the rollout replaces the standby
+    // and then the primary, not ready though it is; its fault heals on restart.
+    sim.ok(&["rollout", "restart", "sts/postgres"]);
+    let status = sim.ok(&["rollout", "status", "sts/postgres", "--timeout=30s"]);
+    assert!(status.contains("roll out complete"), "{status}");
+    let sts = sim.json(&["get", "sts", "postgres"]);
+    assert_eq!(sts["status"]["readyReplicas"], 2, "{}", sts["status"]);
+    // 1.5 s is half a simulated minute: time for several crashes, were it still failing.
+    assert_healthy_fresh_pod(
+        &sim,
+        "postgres-0",
+        &crashed.uid,
+        Duration::from_millis(1500),
+    );
+    let faults: Value =
+        serde_json::from_str(&sim.ok(&["get", "--raw", "/sim/v1/faults"])).expect("JSON");
+    let crash_loop = faults["faults"]
+        .as_array()
+        .expect("faults")
+        .iter()
+        .find(|f| f["kind"] == "crash_loop")
+        .expect("the crash loop is listed");
+    assert!(crash_loop["end"].is_number(), "it ended: {crash_loop}");
+}
+
+#[test]
+fn an_ordered_statefulset_rollout_waits_until_its_crash_looping_pod_is_deleted() {
+    let Some(sim) = start("default", 20.0) else {
+        return;
+    };
+    sim.fault(
+        r#"{"kind":"crash_loop","namespace":"shop","heals_on_restart":true,
+            "selector":"statefulset.kubernetes.io/pod-name=postgres-0"}"#,
+    );
+    let crashed = wait_crash_looping(&sim, "postgres-0");
+    let standby = pod_state(&sim, "postgres-1");
+    // OrderedReady, as Kubernetes does it: nothing is replaced while a pod is not ready.
+    sim.ok(&["rollout", "restart", "sts/postgres"]);
+    let stuck = sim.run(&["rollout", "status", "sts/postgres", "--timeout=2s"]);
+    assert!(!stuck.status.success(), "the rollout waits for postgres-0");
+    assert_eq!(pod_state(&sim, "postgres-1").uid, standby.uid, "untouched");
+    // Deleting the pod by hand is what unblocks it, and what heals the fault.
+    sim.ok(&["delete", "pod", "postgres-0"]);
+    let status = sim.ok(&["rollout", "status", "sts/postgres", "--timeout=30s"]);
+    assert!(status.contains("roll out complete"), "{status}");
+    assert_ne!(
+        pod_state(&sim, "postgres-1").uid,
+        standby.uid,
+        "then updated"
+    );
+    assert_healthy_fresh_pod(
+        &sim,
+        "postgres-0",
+        &crashed.uid,
+        Duration::from_millis(1500),
+    );
+}

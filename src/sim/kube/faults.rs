@@ -86,6 +86,12 @@ impl Faults {
         if spec.kind == FaultKind::NodeNotReady && spec.node.is_none() {
             return Err("node_not_ready needs `node`".into());
         }
+        // Only a process that dies can be cured by starting it again; a missing image or
+        // a dead node is still there after a restart.
+        if spec.heals_on_restart && !matches!(spec.kind, FaultKind::CrashLoop | FaultKind::OomKill)
+        {
+            return Err("heals_on_restart is for crash_loop and oom_kill only".into());
+        }
         let start = spec.at.unwrap_or(now);
         let end = spec.duration.map(|d| start + d);
         let mut state = self.state();
@@ -180,6 +186,28 @@ impl Faults {
             .map(|f| f.spec.kind)
     }
 
+    /// A pod was deleted (to be replaced, or for good): the active faults that match it
+    /// and that a restart heals end now, for every pod they matched. Returns their ids.
+    pub fn pod_replaced(
+        &self,
+        now: f64,
+        namespace: &str,
+        label: &dyn Fn(&str) -> Option<String>,
+    ) -> Vec<u64> {
+        let healed: Vec<u64> = self
+            .state()
+            .faults
+            .iter()
+            .filter(|f| f.spec.heals_on_restart && f.active_at(now))
+            .filter(|f| f.matches_pod(namespace, label))
+            .map(|f| f.id)
+            .collect();
+        for id in &healed {
+            self.end(*id, now);
+        }
+        healed
+    }
+
     /// Whether `node` is down (a `node_not_ready` fault is active for it).
     pub fn node_down(&self, now: f64, node: &str) -> bool {
         self.state().faults.iter().any(|f| {
@@ -250,7 +278,77 @@ mod tests {
             latency_ms: None,
             rate: None,
             every: None,
+            heals_on_restart: false,
         }
+    }
+
+    fn app(name: &'static str) -> impl Fn(&str) -> Option<String> {
+        move |k: &str| (k == "app").then(|| name.to_string())
+    }
+
+    fn crash_loop(selector: &str, heals_on_restart: bool) -> FaultSpec {
+        let mut s = spec(FaultKind::CrashLoop);
+        s.selector = Some(selector.into());
+        s.heals_on_restart = heals_on_restart;
+        s
+    }
+
+    #[test]
+    fn a_restart_ends_only_faults_that_heal_on_restart() {
+        let faults = Faults::default();
+        let healing = faults
+            .add(crash_loop("app=postgres", true), 0.0)
+            .expect("add");
+        faults.add(crash_loop("app=api", false), 0.0).expect("add");
+
+        // The api's pod is replaced: its fault is not one a restart heals.
+        assert!(faults.pod_replaced(5.0, "shop", &app("api")).is_empty());
+        assert_eq!(
+            faults.container_fault(6.0, "shop", &app("api")),
+            Some(FaultKind::CrashLoop)
+        );
+
+        // The database's pod is replaced: its fault ends then, and stays listed.
+        assert_eq!(
+            faults.pod_replaced(5.0, "shop", &app("postgres")),
+            [healing.id]
+        );
+        assert_eq!(faults.container_fault(6.0, "shop", &app("postgres")), None);
+        assert_eq!(faults.outages("shop", "postgres"), [(0.0, Some(5.0))]);
+        // A later replacement changes nothing.
+        assert!(
+            faults
+                .pod_replaced(9.0, "shop", &app("postgres"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_restart_before_the_fault_starts_does_not_cancel_it() {
+        let faults = Faults::default();
+        let mut s = crash_loop("app=postgres", true);
+        s.at = Some(60.0);
+        s.namespace = Some("shop".into());
+        faults.add(s, 0.0).expect("add");
+        let postgres = app("postgres");
+        assert!(faults.pod_replaced(30.0, "shop", &postgres).is_empty());
+        // Nor does a pod of the same name in another namespace.
+        assert!(faults.pod_replaced(90.0, "staging", &postgres).is_empty());
+        assert_eq!(
+            faults.container_fault(90.0, "shop", &postgres),
+            Some(FaultKind::CrashLoop)
+        );
+    }
+
+    #[test]
+    fn only_container_crashes_heal_on_restart() {
+        let faults = Faults::default();
+        let mut s = spec(FaultKind::ImagePull);
+        s.heals_on_restart = true;
+        assert!(faults.add(s, 0.0).is_err());
+        let mut s = spec(FaultKind::OomKill);
+        s.heals_on_restart = true;
+        assert!(faults.add(s, 0.0).is_ok());
     }
 
     #[test]

@@ -131,6 +131,27 @@ pub enum WorkloadKind {
     CronJob,
 }
 
+/// How a StatefulSet starts, stops and replaces its pods (`podManagementPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PodManagement {
+    /// One pod at a time, each waiting for those before it to be ready; a pod that never
+    /// gets ready stops rollouts until it is deleted by hand (Kubernetes' default).
+    OrderedReady,
+    /// All at once; a rollout replaces pods that are not ready too.
+    Parallel,
+}
+
+impl PodManagement {
+    /// The value of `spec.podManagementPolicy`.
+    pub fn policy(self) -> &'static str {
+        match self {
+            PodManagement::OrderedReady => "OrderedReady",
+            PodManagement::Parallel => "Parallel",
+        }
+    }
+}
+
 /// How a container's logs read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -195,6 +216,9 @@ pub struct WorkloadSpec {
     /// Container command arguments.
     #[serde(default)]
     pub args: Vec<String>,
+    /// StatefulSets: `ordered_ready` (the default) or `parallel`.
+    #[serde(default)]
+    pub pod_management: Option<PodManagement>,
 }
 
 /// Velero in a cluster.
@@ -316,6 +340,12 @@ pub struct FaultSpec {
     /// For `drop_watches` and `expire_resource_versions`: repeat this often.
     #[serde(default, deserialize_with = "optional_duration")]
     pub every: Option<f64>,
+    /// For `crash_loop` and `oom_kill`: a restart cures it. Once the fault is active,
+    /// deleting or replacing a pod it matches (`kubectl delete pod`, a rollout restart)
+    /// ends the fault for every pod it matched, so the new pod starts healthy. Without
+    /// it a fault outlives restarts, as a bad disk or a broken config would.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub heals_on_restart: bool,
 }
 
 /// A duration in seconds, as scenario files write it (`90s`, `5m`, `1h30m`, or a number).
@@ -334,5 +364,18 @@ mod tests {
                 .expect("parse");
         assert_eq!(f.kind, FaultKind::CrashLoop);
         assert_eq!((f.at, f.duration), (Some(60.0), Some(600.0)));
+        assert!(
+            !f.heals_on_restart,
+            "a restart heals nothing unless the file says so"
+        );
+    }
+
+    #[test]
+    fn a_fault_may_heal_on_restart() {
+        let f: FaultSpec = serde_norway::from_str(
+            "kind: crash_loop\nselector: app=postgres\nheals_on_restart: true\n",
+        )
+        .expect("parse");
+        assert!(f.heals_on_restart);
     }
 }

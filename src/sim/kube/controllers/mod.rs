@@ -310,14 +310,27 @@ impl Controllers {
                     .at(secs + 0.5, Timer::PodStep(pod.key.clone(), pod.uid.clone()));
             }
             EventType::Modified if pod.summary.terminating => {
+                self.heal_on_restart(pod, secs);
                 let delay = kubelet::stop_delay(&mut self.sched.rng);
                 self.sched.at(
                     secs + delay,
                     Timer::PodStep(pod.key.clone(), pod.uid.clone()),
                 );
             }
+            // Deleted at once (grace period 0) or the end of a graceful deletion.
+            EventType::Deleted => self.heal_on_restart(pod, secs),
             _ => {}
         }
+    }
+
+    /// A pod being deleted, whoever deletes it (kubectl, a rollout, a scale-down, an
+    /// eviction), takes with it the faults that a restart heals: its replacement starts
+    /// healthy. Every deletion passes here, so this is the one place that needs to know.
+    fn heal_on_restart(&self, pod: &StoredObject, secs: f64) {
+        let label = |k: &str| pod.label(k).map(str::to_string);
+        self.cluster
+            .faults
+            .pod_replaced(secs, pod.namespace(), &label);
     }
 
     fn reconcile(&mut self, kind: Kind, key: &str, secs: f64) {

@@ -51,6 +51,7 @@ fn system_workloads() -> Vec<WorkloadSpec> {
         labels: BTreeMap::new(),
         env: BTreeMap::new(),
         args: Vec::new(),
+        pod_management: None,
     };
     vec![
         workload(
@@ -101,6 +102,7 @@ fn all_workloads(spec: &ClusterSpec) -> Vec<(String, Vec<WorkloadSpec>)> {
                     labels: BTreeMap::new(),
                     env: BTreeMap::new(),
                     args: Vec::new(),
+                    pod_management: None,
                 })
                 .collect();
             out.push((format!("team-{n:03}"), workloads));

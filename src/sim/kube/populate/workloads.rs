@@ -373,6 +373,7 @@ impl Builder<'_> {
                 selector: selector(w),
                 service_name: Some(headless.clone()),
                 template: template(w, &w.image),
+                pod_management_policy: w.pod_management.map(|p| p.policy().to_string()),
                 ..StatefulSetSpec::default()
             },
             status: None,

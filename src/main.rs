@@ -203,6 +203,7 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     let env = ColorEnv::from_process_env();
     let save_dir = paths.data_dir.join("saved-logs");
     let data_dir = paths.data_dir.clone();
+    let config_dir = paths.config_dir.clone();
     let mut settings =
         Settings::load_with(paths, &env, cli.theme.as_deref(), cli.keymap.as_deref());
     let now = Timestamp::now();
@@ -263,6 +264,20 @@ fn run_console(cli: Cli, paths: Paths) -> color_eyre::Result<()> {
     app.save_dir = save_dir;
     app.data_dir = Some(data_dir.clone());
     app.reload_backup_history();
+    // Runbooks (issue 8): shipped ones and the user's; a broken one is named in the
+    // problems overlay and left out, the rest still work.
+    let library = pilothouse::runbook::Library::load(Some(config_dir.as_path()));
+    for p in library.problems() {
+        app.chrome.problems.push(p.to_string());
+    }
+    if !library.problems().is_empty() {
+        app.ui.overlay = Some(pilothouse::ui::state::Overlay::Problems);
+    }
+    app.incidents = pilothouse::app::incident_glue::IncidentGlue::new(library);
+    if let Some(id) = &cli.resume {
+        app.resume_incident(id)
+            .map_err(|e| color_eyre::eyre::eyre!("--resume {id}: {e}"))?;
+    }
 
     let mut docker_hosts = cli.docker_hosts.clone();
     if let Some(sim) = &demo {

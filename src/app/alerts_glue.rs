@@ -115,7 +115,7 @@ impl App {
     }
 
     /// The selected alerts: the row's alert, or every alert of a selected group heading.
-    fn selected_alerts(&self) -> Vec<&Alert> {
+    pub(super) fn selected_alerts(&self) -> Vec<&Alert> {
         if self.ui.view != ViewKind::Alerts {
             return Vec::new();
         }

@@ -5,6 +5,8 @@ pub mod alerts_glue;
 mod backups_glue;
 mod docker_glue;
 pub mod event_loop;
+pub mod incident_glue;
+mod incident_keys;
 pub mod key_action;
 pub mod kube_glue;
 mod logs;

@@ -16,7 +16,7 @@ impl App {
             ViewKind::Events => self.open_event_object(),
             ViewKind::Nodes => self.open_pods_on_selected_node(),
             ViewKind::Backups => self.start_selected_backup(),
-            ViewKind::Overview | ViewKind::Logs => {}
+            ViewKind::Overview | ViewKind::Logs | ViewKind::Incident => {}
         }
     }
 

@@ -220,6 +220,10 @@ impl App {
                 result,
                 elapsed,
             } => {
+                self.incident_op_finished(
+                    id,
+                    result.as_ref().map(|_| ()).map_err(ToString::to_string),
+                );
                 // A silence (or anything) may have changed what the Alertmanagers say.
                 self.alerts.refresh();
                 // A container backup adds to the history the backups view reads.
@@ -248,14 +252,14 @@ impl App {
             }
             Some(Ok(command)) => command,
         };
-        match self.resolve(&command) {
+        match self.resolve_op_command(&command) {
             Ok(op) => self.ask_operation(op),
             Err(why) => self.set_status(why, true),
         }
         true
     }
 
-    fn resolve(&self, command: &OpCommand) -> Result<Operation, String> {
+    pub(super) fn resolve_op_command(&self, command: &OpCommand) -> Result<Operation, String> {
         ops_target::resolve(
             command,
             &self.fleet,
@@ -672,8 +676,12 @@ impl App {
             progress: None,
             started: Instant::now(),
         };
+        let (id, step) = (dialog.id, dialog.step.take());
         if let Some(control) = &self.ops.control {
             control.send(request);
+            if let Some(step) = step {
+                self.incident_op_started(id, step);
+            }
         }
     }
 }

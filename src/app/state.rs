@@ -68,6 +68,8 @@ pub struct App {
     /// The data directory, where the container backup history is (`None`: no history,
     /// as in tests and fixtures).
     pub data_dir: Option<std::path::PathBuf>,
+    /// Runbooks and the action steps running (issue 8); the incident itself is in `ui`.
+    pub incidents: super::incident_glue::IncidentGlue,
 }
 
 impl App {
@@ -104,6 +106,7 @@ impl App {
             save_dir: std::env::temp_dir().join("pilothouse-saved-logs"),
             ops: Default::default(),
             data_dir: None,
+            incidents: Default::default(),
         }
     }
 
@@ -116,6 +119,7 @@ impl App {
     pub fn prepare_frame(&mut self) {
         self.prepare_alerts_frame();
         self.prepare_ops_frame();
+        self.prepare_incident_frame();
         self.refresh_log_subject();
         self.dirty = false;
         if let Some(spec) = table_spec(self.ui.view) {
@@ -222,6 +226,7 @@ impl App {
     pub(super) fn layers(&self) -> &'static [Layer] {
         match self.ui.view {
             ViewKind::Logs => &[Layer::Logs, Layer::Global],
+            ViewKind::Incident => &[Layer::Incident, Layer::Global],
             _ => &[Layer::Table, Layer::Global],
         }
     }
@@ -236,7 +241,7 @@ impl App {
             self.should_quit = true;
             return;
         }
-        if self.ops_dialog_key(key) {
+        if self.ops_dialog_key(key) || self.incident_dialog_key(key) {
             return;
         }
         if self.ui.prompt.is_some() {
@@ -340,7 +345,7 @@ impl App {
                     // The tab bar: find the tab under the pointer.
                     let mut x = 1u16;
                     for (i, view) in ViewKind::ALL.iter().enumerate() {
-                        let w = format!(" {} {} ", i + 1, view.title()).chars().count() as u16;
+                        let w = view.tab_label(i).chars().count() as u16;
                         if mouse.column >= x && mouse.column < x + w {
                             self.go(*view);
                             break;
@@ -373,7 +378,10 @@ impl App {
     }
 
     pub fn run_command(&mut self, line: &str) {
-        if self.run_op_command(line) || self.run_alert_command(line) {
+        if self.run_op_command(line)
+            || self.run_alert_command(line)
+            || self.run_incident_command(line)
+        {
             return;
         }
         match palette::parse(line) {
@@ -432,6 +440,10 @@ impl App {
             self.set_log_filter(text);
             return;
         }
+        if view == ViewKind::Incident {
+            self.set_timeline_filter(text);
+            return;
+        }
         if view.has_table() {
             // No invalidate(): the cached order is keyed by the filter text, and a new filter
             // is picked out of the cached sorted order without sorting again.
@@ -446,6 +458,9 @@ impl App {
         use KeyAction as K;
         self.ui.status = None;
         if self.ui.view == ViewKind::Logs && self.perform_log_action(action) {
+            return;
+        }
+        if self.ui.view == ViewKind::Incident && self.perform_incident_action(action) {
             return;
         }
         let view = self.ui.view;
@@ -485,6 +500,12 @@ impl App {
             K::ViewEvents => self.go(ViewKind::Events),
             K::ViewLogs => self.go(ViewKind::Logs),
             K::ViewBackups => self.go(ViewKind::Backups),
+            K::ViewIncident => self.go(ViewKind::Incident),
+            K::AddNote => self.open_note_editor(),
+            K::DeclareIncident => {
+                let alert = self.selected_alerts().into_iter().next().cloned();
+                self.open_declare(alert, "");
+            }
             K::ToggleMouse => {
                 self.ui.mouse = !self.ui.mouse;
                 let state = if self.ui.mouse { "on" } else { "off" };
@@ -518,7 +539,17 @@ impl App {
             | K::NextMatch
             | K::PrevMatch
             | K::SaveLogs
-            | K::Confirm => {}
+            | K::Confirm
+            | K::StepDo
+            | K::StepTick
+            | K::StepSkip
+            | K::StepRetry
+            | K::NextRunbook
+            | K::ToggleTimeline
+            | K::TimelineKinds
+            | K::AttachRunbook
+            | K::ExportPostmortem
+            | K::OpenObserved => {}
         }
     }
 

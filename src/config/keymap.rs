@@ -38,11 +38,19 @@ pub enum Layer {
     Logs,
     /// Confirmation dialogs.
     Dialog,
+    /// The incident view: walking a runbook, the timeline.
+    Incident,
 }
 
 impl Layer {
     /// Every layer, in the order keymap files and the help overlay list them.
-    pub const ALL: [Layer; 4] = [Layer::Global, Layer::Table, Layer::Logs, Layer::Dialog];
+    pub const ALL: [Layer; 5] = [
+        Layer::Global,
+        Layer::Table,
+        Layer::Logs,
+        Layer::Incident,
+        Layer::Dialog,
+    ];
 
     /// The section name in keymap files.
     pub fn name(self) -> &'static str {
@@ -51,6 +59,7 @@ impl Layer {
             Layer::Table => "table",
             Layer::Logs => "logs",
             Layer::Dialog => "dialog",
+            Layer::Incident => "incident",
         }
     }
 
@@ -60,6 +69,7 @@ impl Layer {
             Layer::Table => 1,
             Layer::Logs => 2,
             Layer::Dialog => 3,
+            Layer::Incident => 4,
         }
     }
 }
@@ -107,7 +117,7 @@ impl LayerBindings {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     name: String,
-    layers: [LayerBindings; 4],
+    layers: [LayerBindings; 5],
 }
 
 impl Default for Keymap {

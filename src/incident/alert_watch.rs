@@ -40,8 +40,10 @@ pub fn observe_alerts<'a>(
             continue;
         }
         // It fired when Alertmanager says it did, but never before it was last seen to
-        // resolve: a re-fire keeps the timeline in order.
-        let mut at = alert.starts_at.unwrap_or(now);
+        // resolve (a re-fire keeps the timeline in order) and never after now: a server
+        // whose clock runs ahead (skew, a simulated estate at speed) must not put the
+        // entry after what the engineer does about it.
+        let mut at = alert.starts_at.unwrap_or(now).min(now);
         if let Some(seen) = previous {
             at = at.max(seen.since);
         }

@@ -239,9 +239,9 @@ fn runbooks(md: &mut String, incident: &Incident) {
                 code(&step.step_id),
                 inline(&step.status.describe())
             );
-            if !step.ticked.is_empty() {
-                let ticked: Vec<String> = step.ticked.iter().map(|t| inline(t)).collect();
-                let _ = writeln!(md, "  - checked: {}", ticked.join(", "));
+            // One line per item: an item's text may hold commas of its own.
+            for item in &step.ticked {
+                let _ = writeln!(md, "  - checked: {}", inline(item));
             }
             if let Some(answer) = &step.answer {
                 let _ = writeln!(md, "  - answer: {}", inline(answer));

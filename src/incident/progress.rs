@@ -96,6 +96,10 @@ pub struct RunbookProgress {
     pub title: String,
     #[serde(with = "timestamp_text")]
     pub attached_at: Timestamp,
+    /// The values its `{{param}}` placeholders are filled with (from the alert's labels,
+    /// defaults, or typed), kept so a resumed walk runs what was shown before.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
     pub steps: Vec<StepProgress>,
 }
 
@@ -149,6 +153,7 @@ pub fn attach_runbook(
         runbook_id: runbook_id.to_string(),
         title: title.to_string(),
         attached_at: now,
+        params: Default::default(),
         steps: step_ids.into_iter().map(StepProgress::pending).collect(),
     });
     let text = format!("attached runbook {runbook_id}: {title}");

@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 /// The manual's severity levels, worst first, so that `P0 < P1` sorts the worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Severity {
+    #[serde(alias = "p0")]
     P0,
+    #[serde(alias = "p1")]
     P1,
+    #[serde(alias = "p2")]
     P2,
+    #[serde(alias = "p3")]
     P3,
 }
 

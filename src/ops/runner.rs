@@ -69,6 +69,12 @@ pub enum OpUpdate {
     },
 }
 
+/// The audit id of this console's operation `id`: the process id keeps two consoles'
+/// operations apart in one audit log.
+pub fn audit_id(id: OpId) -> String {
+    format!("{}-{id}", std::process::id())
+}
+
 /// What the runner needs to reach the world.
 #[derive(Clone, Default)]
 pub struct OpsSettings {
@@ -315,7 +321,7 @@ impl Runner {
         AuditRecord {
             time: Timestamp::now(),
             phase: AuditPhase::Intent,
-            id: format!("{}-{id}", std::process::id()),
+            id: audit_id(id),
             local_user: audit::local_user(),
             local_host: audit::local_host(),
             identity,

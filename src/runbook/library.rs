@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use super::locate::{YamlPath, locate};
 use super::model::{Origin, Runbook};
 use super::parse::parse_runbook;
-use super::severity::IncidentSeverity;
 use crate::config::ConfigProblem;
+use crate::incident::Severity;
 
 /// The shipped runbooks, by file stem. A test proves every one checks clean.
 pub const SHIPPED: &[(&str, &str)] = &[
@@ -165,7 +165,7 @@ impl Library {
     pub fn matching(
         &self,
         labels: &BTreeMap<String, String>,
-        severity: Option<IncidentSeverity>,
+        severity: Option<Severity>,
     ) -> Vec<&Runbook> {
         matching(&self.runbooks, labels, severity)
     }
@@ -198,7 +198,7 @@ pub(super) fn duplicate_id(path: &Path, id: &str, first: &Path) -> ConfigProblem
 pub fn matching<'a>(
     runbooks: &'a [Runbook],
     labels: &BTreeMap<String, String>,
-    severity: Option<IncidentSeverity>,
+    severity: Option<Severity>,
 ) -> Vec<&'a Runbook> {
     let mut scored: Vec<(u32, usize, &Runbook)> = runbooks
         .iter()
@@ -212,11 +212,7 @@ pub fn matching<'a>(
     scored.into_iter().map(|(_, _, r)| r).collect()
 }
 
-fn score(
-    runbook: &Runbook,
-    labels: &BTreeMap<String, String>,
-    severity: Option<IncidentSeverity>,
-) -> u32 {
+fn score(runbook: &Runbook, labels: &BTreeMap<String, String>, severity: Option<Severity>) -> u32 {
     let by_severity =
         u32::from(severity.is_some_and(|s| runbook.applies_to.severities.contains(&s)));
     let by_alert = if labels.is_empty() {

@@ -9,7 +9,8 @@
 //! - [`condition`] and [`evaluate`] are the `wait` steps' condition language;
 //! - [`library`] holds the shipped and user runbooks and finds those matching an alert;
 //! - [`check`] backs `pilothouse runbooks check|list`;
-//! - [`markdown`] draws notes.
+//! - [`markdown`] draws notes;
+//! - [`walk`] finds the step to work on from an incident's progress.
 //!
 //! The format is described in the README (section Runbooks) and by the shipped runbooks
 //! in `assets/runbooks/`.
@@ -24,9 +25,11 @@ pub mod markdown;
 pub mod model;
 pub mod parse;
 mod raw;
-pub mod severity;
 pub mod template;
+pub mod walk;
 
+/// The severities a runbook applies to are the incidents' own (P0–P3).
+pub use crate::incident::Severity as IncidentSeverity;
 pub use check::{check_runbooks, list_runbooks};
 pub use command::{ActionCommand, parse_action};
 pub use condition::Condition;
@@ -38,8 +41,8 @@ pub use model::{
     Runbook, Step, StepBody,
 };
 pub use parse::parse_runbook;
-pub use severity::IncidentSeverity;
 pub use template::{Params, Template};
+pub use walk::{Walk, walk};
 
 /// `text` with its `{{param}}` placeholders filled, for titles, check items, questions,
 /// confirm notes and notes; a text that is not a valid template (impossible in a checked runbook) is

@@ -6,8 +6,8 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::condition::Condition;
-use super::severity::IncidentSeverity;
 use super::template::Template;
+use crate::incident::Severity;
 
 /// The `next` (and decision option) target that ends the runbook.
 pub const END: &str = "end";
@@ -38,7 +38,7 @@ pub enum Origin {
 /// The incidents a runbook is suggested for.
 #[derive(Debug, Clone, Default)]
 pub struct AppliesTo {
-    pub severities: Vec<IncidentSeverity>,
+    pub severities: Vec<Severity>,
     /// An alert matches when it matches any of these.
     pub alerts: Vec<AlertMatcher>,
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::model::ObserveView;
-use super::severity::IncidentSeverity;
+use crate::incident::Severity;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,7 +29,7 @@ pub(super) struct RawRunbook {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAppliesTo {
     #[serde(default)]
-    pub severities: Vec<IncidentSeverity>,
+    pub severities: Vec<Severity>,
     /// Each a map of label name to pattern: `{alertname: HighErrorRate, namespace: shop}`.
     #[serde(default)]
     pub alerts: Vec<BTreeMap<String, String>>,

@@ -51,6 +51,21 @@ pub fn render_header(screen: &Screen, area: Rect, buf: &mut Buffer) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(" READ-ONLY ", t.style("header.readonly")));
     }
+    // The incident being worked stays in sight from every view.
+    if let Some(desk) = ui.incident.as_deref()
+        && desk.incident.status != crate::incident::Status::Resolved
+    {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!(
+                " {} {} {} ",
+                desk.incident.severity,
+                desk.incident.id,
+                desk.incident.status.label()
+            ),
+            t.style("status.critical"),
+        ));
+    }
     let critical = fleet
         .alerts
         .values()
@@ -102,7 +117,7 @@ pub fn render_header(screen: &Screen, area: Rect, buf: &mut Buffer) {
         } else {
             t.style("tabs")
         };
-        tabs.push(Span::styled(format!(" {} {} ", i + 1, view.title()), style));
+        tabs.push(Span::styled(view.tab_label(i), style));
     }
     Line::from(tabs).render(row(area, 2), buf);
 }

@@ -71,6 +71,9 @@ pub struct OpDialog {
     pub context_lines: Vec<String>,
     /// A hint after a wrong answer ("the name does not match").
     pub hint: Option<String>,
+    /// The runbook step this operation is the action of, if it is one: its outcome
+    /// settles the step.
+    pub step: Option<crate::app::incident_glue::StepRef>,
 }
 
 impl OpDialog {
@@ -87,6 +90,7 @@ impl OpDialog {
             reason: single_line(),
             context_lines: Vec::new(),
             hint: None,
+            step: None,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod chrome;
 pub mod confirm;
 pub mod format;
+pub mod incident;
 pub mod logs_view;
 pub mod overlays;
 pub mod state;
@@ -48,6 +49,7 @@ pub fn chrome_text(keymap: &Keymap, problems: &[ConfigProblem]) -> Chrome {
                 Layer::Table => "Tables".to_string(),
                 Layer::Logs => "Logs".to_string(),
                 Layer::Dialog => "Dialogs".to_string(),
+                Layer::Incident => "Incident view".to_string(),
             },
             entries: keymap
                 .help(*layer)
@@ -135,6 +137,7 @@ fn render_body(screen: &Screen, area: ratatui::layout::Rect, buf: &mut ratatui::
         }
         .render(area, buf),
         ViewKind::Logs => chrome::render_logs(screen, area, buf),
+        ViewKind::Incident => incident::render(screen, area, buf),
         view => {
             let mut area = area;
             if let Some(note) = views::forbidden_note(view, screen.fleet, &ui.scope)

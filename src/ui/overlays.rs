@@ -14,6 +14,12 @@ pub fn render(screen: &Screen, area: Rect, buf: &mut Buffer) {
     {
         render_palette(screen, area, buf);
     }
+    if let Some(dialog) = &screen.ui.declare {
+        super::incident::dialogs::render_declare(screen, dialog, area, buf);
+    }
+    if let Some(editor) = &screen.ui.note {
+        super::incident::dialogs::render_note(screen, editor, area, buf);
+    }
     if let Some(dialog) = &screen.ui.operation {
         super::confirm::render(screen, dialog, area, buf);
     }

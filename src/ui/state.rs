@@ -19,10 +19,11 @@ pub enum ViewKind {
     Events,
     Logs,
     Backups,
+    Incident,
 }
 
 impl ViewKind {
-    pub const ALL: [ViewKind; 9] = [
+    pub const ALL: [ViewKind; 10] = [
         ViewKind::Overview,
         ViewKind::Workloads,
         ViewKind::Pods,
@@ -32,6 +33,7 @@ impl ViewKind {
         ViewKind::Events,
         ViewKind::Logs,
         ViewKind::Backups,
+        ViewKind::Incident,
     ];
 
     pub fn title(self) -> &'static str {
@@ -45,6 +47,7 @@ impl ViewKind {
             ViewKind::Events => "Events",
             ViewKind::Logs => "Logs",
             ViewKind::Backups => "Backups",
+            ViewKind::Incident => "Incident",
         }
     }
 
@@ -70,7 +73,13 @@ impl ViewKind {
             ViewKind::Events => &["events", "ev"],
             ViewKind::Logs => &["logs", "log"],
             ViewKind::Backups => &["backups", "bk", "backup"],
+            ViewKind::Incident => &["incident", "inc", "runbook", "rb"],
         }
+    }
+
+    /// The tab bar's label: the digit that jumps here (0 for the tenth) and the title.
+    pub fn tab_label(self, index: usize) -> String {
+        format!(" {} {} ", (index + 1) % 10, self.title())
     }
 
     pub fn index(self) -> usize {
@@ -78,7 +87,10 @@ impl ViewKind {
     }
 
     pub fn has_table(self) -> bool {
-        !matches!(self, ViewKind::Overview | ViewKind::Logs)
+        !matches!(
+            self,
+            ViewKind::Overview | ViewKind::Logs | ViewKind::Incident
+        )
     }
 }
 
@@ -213,7 +225,7 @@ pub struct UiState {
     pub previous_views: Vec<ViewKind>,
     /// The clock the views read ages against; set by the loop before each frame, fixed in tests.
     pub now: Timestamp,
-    pub tables: [TableState; 9],
+    pub tables: [TableState; 10],
     pub scope: ScopeFilter,
     pub prompt: Option<Prompt>,
     pub overlay: Option<Overlay>,
@@ -227,6 +239,12 @@ pub struct UiState {
     /// The operation keys that apply to the selected row, for the status bar; greyed
     /// (with the reason) when read-only or RBAC says no.
     pub op_hints: Vec<OpHint>,
+    /// The incident worked in this console, with its runbooks (issue 8).
+    pub incident: Option<Box<super::incident::state::IncidentDesk>>,
+    /// The declare dialog, when open.
+    pub declare: Option<super::incident::state::DeclareDialog>,
+    /// The note editor, when open.
+    pub note: Option<super::incident::state::NoteEditor>,
 }
 
 /// One operation key offered for the selected row.
@@ -254,6 +272,9 @@ impl UiState {
             operation: None,
             background: Vec::new(),
             op_hints: Vec::new(),
+            incident: None,
+            declare: None,
+            note: None,
         }
     }
 

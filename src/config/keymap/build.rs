@@ -22,8 +22,8 @@ pub(crate) struct Binding {
 /// The bindings of each layer (indexed by [`Layer::index`]) of a chain of files, root
 /// first, with the problems found. A file's bindings replace the inherited ones whose
 /// keys they overlap, so a user's file can rebind `g` without a conflict.
-pub(crate) fn build(chain: &[Link<KeymapFile>]) -> ([Vec<Binding>; 4], Vec<ConfigProblem>) {
-    let mut layers: [Vec<Binding>; 4] = Default::default();
+pub(crate) fn build(chain: &[Link<KeymapFile>]) -> ([Vec<Binding>; 5], Vec<ConfigProblem>) {
+    let mut layers: [Vec<Binding>; 5] = Default::default();
     let mut problems = Vec::new();
     for link in chain {
         let at = Reporter { file: &link.file };
@@ -64,6 +64,7 @@ fn file_layer(
         Layer::Table => &file.table,
         Layer::Logs => &file.logs,
         Layer::Dialog => &file.dialog,
+        Layer::Incident => &file.incident,
     };
     // (binding, span of its keys, its line) for conflict messages.
     let mut accepted: Vec<(Binding, Range<usize>)> = Vec::new();

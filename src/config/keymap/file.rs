@@ -28,6 +28,8 @@ pub(crate) struct KeymapFile {
     pub logs: Vec<BindingSpec>,
     #[serde(default)]
     pub dialog: Vec<BindingSpec>,
+    #[serde(default)]
+    pub incident: Vec<BindingSpec>,
 }
 
 /// One binding as written.

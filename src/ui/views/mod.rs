@@ -49,7 +49,7 @@ pub fn table_spec(view: ViewKind) -> Option<&'static dyn TableSpec> {
         ViewKind::Alerts => Some(&alerts::AlertsTable),
         ViewKind::Events => Some(&events::EventsTable),
         ViewKind::Backups => Some(&backups::BackupsTable),
-        ViewKind::Overview | ViewKind::Logs => None,
+        ViewKind::Overview | ViewKind::Logs | ViewKind::Incident => None,
     }
 }
 

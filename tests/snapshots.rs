@@ -314,3 +314,129 @@ mod op_dialogs {
         });
     }
 }
+
+/// An incident declared from the fixture's HighErrorRate twelve minutes before the fixed
+/// clock, with high-error-rate and database-failure attached, the database runbook shown
+/// at its health check (two items ticked), and a note — built at fixed times so the
+/// snapshot never changes.
+fn with_incident(app: &mut App) {
+    use pilothouse::incident::{
+        Incident, Severity, StepStatus, attach_runbook, record_check, record_note, record_step,
+    };
+    let library = pilothouse::runbook::Library::load(None);
+    let at = |minutes: i64| common::fixed_now() - jiff::SignedDuration::from_mins(minutes);
+    let alert = app
+        .fleet
+        .alerts
+        .values()
+        .find(|a| a.name() == "HighErrorRate")
+        .cloned()
+        .expect("the fixture's HighErrorRate");
+    let title = pilothouse::incident::title_from_alert(&alert);
+    let mut incident = Incident::declare(
+        title,
+        Severity::P1,
+        Some("oncall".into()),
+        Some(&alert),
+        at(12),
+    );
+    incident.id = "INC-20261122-0300-ab12".into();
+    let mut runbooks = Vec::new();
+    for id in ["high-error-rate", "database-failure"] {
+        let runbook = library.get(id).expect("shipped runbook").clone();
+        let steps = runbook.steps.iter().map(|s| s.id.clone());
+        attach_runbook(&mut incident, id, &runbook.title, steps, "oncall", at(11)).unwrap();
+        let params = runbook.fill_parameters(&alert.labels);
+        incident.runbooks.last_mut().unwrap().params = params;
+        runbooks.push(Some(runbook));
+    }
+    let db = "database-failure";
+    record_note(
+        &mut incident,
+        "api 5xx at 34%; postgres-0 CrashLoopBackOff",
+        "oncall",
+        at(10),
+    );
+    record_step(
+        &mut incident,
+        db,
+        "primary-logs",
+        StepStatus::Done,
+        "oncall",
+        at(9),
+    )
+    .unwrap();
+    record_step(
+        &mut incident,
+        db,
+        "check-health",
+        StepStatus::InProgress,
+        "oncall",
+        at(8),
+    )
+    .unwrap();
+    let items = match &runbooks[1].as_ref().unwrap().steps[1].body {
+        pilothouse::runbook::StepBody::Check { items } => items.clone(),
+        _ => unreachable!("check-health is a check"),
+    };
+    let params = incident.runbooks[1].params.clone();
+    for item in &items[..2] {
+        let text = pilothouse::runbook::fill(item, &params);
+        record_check(&mut incident, db, "check-health", &text, true).unwrap();
+    }
+    let mut desk = pilothouse::ui::incident::state::IncidentDesk::new(incident, runbooks);
+    desk.selected_runbook = 1;
+    desk.item = 2;
+    app.ui.incident = Some(Box::new(desk));
+    press(app, KeyAction::ViewIncident);
+}
+
+#[test]
+fn incident_runbook() {
+    snapshot_all("incident_runbook", with_incident);
+}
+
+#[test]
+fn incident_timeline() {
+    snapshot_all("incident_timeline", |app| {
+        with_incident(app);
+        press(app, KeyAction::ToggleTimeline);
+    });
+}
+
+#[test]
+fn incident_note_editor() {
+    snapshot_all("incident_note", |app| {
+        with_incident(app);
+        press(app, KeyAction::AddNote);
+        type_text(app, "failover not needed: restart fixed it");
+    });
+}
+
+#[test]
+fn incident_none_open() {
+    snapshot_all("incident_none", |app| press(app, KeyAction::ViewIncident));
+}
+
+#[test]
+fn incident_declare_dialog_from_an_alert() {
+    snapshot_all("incident_declare", |app| {
+        app.incidents = pilothouse::app::incident_glue::IncidentGlue::new(
+            pilothouse::runbook::Library::load(None),
+        );
+        press(app, KeyAction::ViewAlerts);
+        type_text(app, "/HighErrorRate");
+        key(app, KeyCode::Enter);
+        common::draw(app, 200, 50);
+        let state = app.ui.table_mut(ViewKind::Alerts);
+        state.selected = state
+            .rows
+            .iter()
+            .position(|r| r.item().is_some())
+            .expect("the alert's row");
+        press(app, KeyAction::DeclareIncident);
+        // The commander defaults to the local user, which differs between machines.
+        let dialog = app.ui.declare.as_mut().expect("the declare dialog");
+        dialog.commander = pilothouse::ui::incident::state::single_line("oncall");
+    });
+}

@@ -263,7 +263,15 @@ impl App {
         state.filter = filter;
         state.selected = 0;
         if let Some(url) = a.runbook_url() {
-            self.set_status(format!("runbook: {url}"), false);
+            // A runbook_url naming one of ours opens it in the incident view, through I.
+            let text = match super::incident_glue::runbook_of_url(&self.incidents.library, url) {
+                Some(runbook) => format!(
+                    "runbook: {url} — I declares an incident walking runbook {}",
+                    runbook.id
+                ),
+                None => format!("runbook: {url}"),
+            };
+            self.set_status(text, false);
         }
     }
 }

@@ -271,6 +271,16 @@ impl App {
             .collect();
         self.ui.incident = Some(Box::new(IncidentDesk::new(incident, runbooks)));
         self.merge_incident_audit();
+        // What the walk had open beside it (the primary's logs) opens again.
+        let observed = self.ui.incident.as_ref().and_then(|d| {
+            let (runbook, progress) = d.shown()?;
+            let index = crate::ui::incident::observed_step(runbook, progress)?;
+            Some((runbook.clone(), index))
+        });
+        if let Some((runbook, index)) = observed {
+            // The sources have not filled the fleet yet at start: `o` opens it later.
+            let _ = self.open_observed(&runbook, index, false);
+        }
         self.go(ViewKind::Incident);
         Ok(())
     }
@@ -558,11 +568,18 @@ impl App {
                                 self.set_step(&runbook.id, &step.id, StepStatus::InProgress, now);
                         }
                     }
+                    Err(why) if why.contains("ambiguous") => self.set_status(
+                        format!("{line}: {why} — or :ctx NAME to run the runbook in one context"),
+                        true,
+                    ),
                     Err(why) => self.set_status(format!("{line}: {why}"), true),
                 }
             }
             StepBody::Observe { .. } => {
-                self.open_observed(&runbook, index, false);
+                if let Err(why) = self.open_observed(&runbook, index, false) {
+                    // Still done: the engineer looked; the status says the pane is empty.
+                    self.set_status(why, true);
+                }
                 changed = self.set_step(&runbook.id, &step.id, StepStatus::Done, now);
             }
             StepBody::Wait { .. } => {
@@ -669,7 +686,7 @@ impl App {
 
     /// Open in full what an observe step shows (the log pane with its filter, the table
     /// filtered to its target).
-    fn open_observed(&mut self, runbook: &Runbook, index: usize, full: bool) {
+    fn open_observed(&mut self, runbook: &Runbook, index: usize, full: bool) -> Result<(), String> {
         let params = self.params();
         let StepBody::Observe {
             view,
@@ -677,21 +694,26 @@ impl App {
             filter,
         } = &runbook.steps[index].body
         else {
-            return;
+            return Ok(());
         };
         let target = target.as_ref().map(|t| t.render(&params));
         let filter = filter.as_ref().map(|t| t.render(&params));
-        self.observe(*view, target.as_deref().unwrap_or(""), filter, full);
+        self.observe(*view, target.as_deref().unwrap_or(""), filter, full)
     }
 
     /// Show what an observe step names: logs open in the log pane (drawn beside the
     /// runbook); `full` goes to the view itself, filtered to the target.
-    fn observe(&mut self, view: ObserveView, target: &str, filter: Option<String>, full: bool) {
+    fn observe(
+        &mut self,
+        view: ObserveView,
+        target: &str,
+        filter: Option<String>,
+        full: bool,
+    ) -> Result<(), String> {
         let parsed = ObserveTarget::parse(target);
         if view == ObserveView::Logs {
             let Some((title, streams, subject)) = self.streams_of(&parsed) else {
-                self.set_status(format!("nothing to show logs of: {target}"), true);
-                return;
+                return Err(format!("nothing to show logs of: {target}"));
             };
             self.log_pane = Some(crate::logs::LogPane::new(title, streams));
             self.log_subject = subject;
@@ -701,10 +723,10 @@ impl App {
             if full {
                 self.go(ViewKind::Logs);
             }
-            return;
+            return Ok(());
         }
         if !full {
-            return;
+            return Ok(());
         }
         let kind = match view {
             ObserveView::Pods => ViewKind::Pods,
@@ -718,6 +740,7 @@ impl App {
         let state = self.ui.table_mut(kind);
         state.filter = text;
         state.selected = 0;
+        Ok(())
     }
 
     /// The log streams an observe target names: a pod's containers, a workload's pods
@@ -1032,7 +1055,11 @@ impl App {
         };
         let runbook = runbook.clone();
         match crate::ui::incident::observed_step(&runbook, progress) {
-            Some(index) => self.open_observed(&runbook, index, true),
+            Some(index) => {
+                if let Err(why) = self.open_observed(&runbook, index, true) {
+                    self.set_status(why, true);
+                }
+            }
             None => self.set_status("no observe step on the way yet", false),
         }
     }
@@ -1055,5 +1082,46 @@ fn next_kind_filter(current: &[EntryKind]) -> Vec<EntryKind> {
             _ => Vec::new(),
         },
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runbook_url_names_a_runbook_by_its_last_segment() {
+        let library = Library::load(None);
+        let found = |url: &str| runbook_of_url(&library, url).map(|r| r.id.as_str());
+        assert_eq!(
+            found("https://runbooks.example.com/ops/high-error-rate"),
+            Some("high-error-rate")
+        );
+        assert_eq!(
+            found("https://wiki/runbooks/database-failure.md"),
+            Some("database-failure")
+        );
+        assert_eq!(
+            found("https://runbooks.example.com/ops/high-cpu/"),
+            Some("high-cpu")
+        );
+        assert_eq!(
+            found("https://runbooks.prometheus-operator.dev/runbooks/general/watchdog"),
+            None
+        );
+    }
+
+    #[test]
+    fn kind_filters_cycle_through_every_kind_and_back_to_all() {
+        let mut kinds = Vec::new();
+        let mut seen = 0;
+        loop {
+            kinds = next_kind_filter(&kinds);
+            if kinds.is_empty() {
+                break;
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, EntryKind::ALL.len());
     }
 }

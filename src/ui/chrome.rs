@@ -175,10 +175,10 @@ pub fn render_status(screen: &Screen, area: Rect, buf: &mut Buffer) {
             }),
         ));
     } else {
-        let hints = if ui.view == ViewKind::Logs {
-            &screen.chrome.log_hints
-        } else {
-            &screen.chrome.hints
+        let hints = match ui.view {
+            ViewKind::Logs => &screen.chrome.log_hints,
+            ViewKind::Incident => &screen.chrome.incident_hints,
+            _ => &screen.chrome.hints,
         };
         // What can be done to the selected row comes first; greyed when not allowed.
         for hint in &ui.op_hints {

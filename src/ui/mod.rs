@@ -29,6 +29,8 @@ pub struct Chrome {
     pub hints: Vec<(String, String)>,
     /// The same for the log view.
     pub log_hints: Vec<(String, String)>,
+    /// The same for the incident view.
+    pub incident_hints: Vec<(String, String)>,
     /// Configuration problems shown once at start (file:line:column: message).
     pub problems: Vec<String>,
 }
@@ -93,6 +95,20 @@ pub fn chrome_text(keymap: &Keymap, problems: &[ConfigProblem]) -> Chrome {
                 (KeyAction::ToggleWrap, "wrap"),
                 (KeyAction::ToggleTimestamps, "time"),
                 (KeyAction::Back, "back"),
+            ],
+        ),
+        incident_hints: hints(
+            &[Layer::Incident, Layer::Global],
+            &[
+                (KeyAction::StepDo, "do step"),
+                (KeyAction::StepTick, "tick"),
+                (KeyAction::StepSkip, "skip"),
+                (KeyAction::StepRetry, "retry"),
+                (KeyAction::AddNote, "note"),
+                (KeyAction::ToggleTimeline, "timeline"),
+                (KeyAction::AttachRunbook, "attach"),
+                (KeyAction::ExportPostmortem, "postmortem"),
+                (KeyAction::Help, "help"),
             ],
         ),
         problems: problems.iter().map(ToString::to_string).collect(),

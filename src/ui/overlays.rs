@@ -57,7 +57,15 @@ fn render_help(screen: &Screen, area: Rect, buf: &mut Buffer, scroll: u16) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Command palette (:): pods po deploy wl nodes ctr alerts events logs overview, ns NAME|all, ctx NAME|all, q",
+        "Command palette (:): pods po deploy wl nodes ctr alerts events logs backups incident overview, ns NAME|all, ctx NAME|all, q",
+        t.style("help.desc"),
+    ));
+    lines.push(Line::styled(
+        "Operations (:): scale restart rollback backup delete cordon uncordon stop start silence expire",
+        t.style("help.desc"),
+    ));
+    lines.push(Line::styled(
+        "Incidents (:): declare TITLE, note TEXT, skip REASON, attach ID, param NAME VALUE, severity P0-P3, mitigate, resolve, reopen, resume ID, export",
         t.style("help.desc"),
     ));
     let popup = centered(area, 76, area.height.saturating_sub(4).max(10));

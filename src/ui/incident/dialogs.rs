@@ -4,7 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::super::Screen;
 use super::super::overlays::centered;
@@ -80,35 +80,48 @@ pub fn render_declare(screen: &Screen, dialog: &DeclareDialog, area: Rect, buf: 
         Span::raw(text_of(&dialog.commander, f == DeclareField::Commander)),
     ]));
     lines.push(Line::raw(""));
-    lines.push(Line::from(label(
-        t,
-        "Runbooks",
-        f == DeclareField::Runbooks,
-    )));
-    let shown = 8;
-    let start = dialog.selected.saturating_sub(shown - 1);
-    for (i, (id, title, chosen)) in dialog.runbooks.iter().enumerate().skip(start).take(shown) {
+    lines.push(Line::from(vec![
+        label(t, "Runbooks", f == DeclareField::Runbooks),
+        Span::styled(
+            "★ suggested for this alert and severity",
+            t.style("table.dim"),
+        ),
+    ]));
+    let mut tail = vec![Line::raw("")];
+    if let Some(hint) = &dialog.hint {
+        tail.push(Line::styled(hint.clone(), t.style("prompt.error")));
+    }
+    tail.push(Line::styled(
+        "tab field · ↑↓/0-3 severity · space choose runbook · enter declare · esc cancel",
+        t.style("table.dim"),
+    ));
+    // As many runbooks as fit around the selected one; the keys line always shows.
+    let room = (area.height as usize)
+        .saturating_sub(2 + lines.len() + tail.len())
+        .max(1);
+    let start = dialog.selected.saturating_sub(room - 1);
+    for (i, (id, title, chosen)) in dialog.runbooks.iter().enumerate().skip(start).take(room) {
         let mark = if *chosen { "[x]" } else { "[ ]" };
         let style = if f == DeclareField::Runbooks && i == dialog.selected {
             t.style("table.selected")
         } else {
             Style::default()
         };
-        lines.push(Line::styled(format!("  {mark} {id:<22} {title}"), style));
+        let (title, star) = match title.strip_suffix(" (suggested)") {
+            Some(bare) => (bare, "★"),
+            None => (title.as_str(), " "),
+        };
+        lines.push(Line::styled(
+            format!("  {mark} {star} {id:<20} {title}"),
+            style,
+        ));
     }
-    lines.push(Line::raw(""));
-    if let Some(hint) = &dialog.hint {
-        lines.push(Line::styled(hint.clone(), t.style("prompt.error")));
-    }
-    lines.push(Line::styled(
-        "tab next field · ↑↓ or 0-3 severity · space choose runbook · enter declare · esc cancel",
-        t.style("table.dim"),
-    ));
+    lines.extend(tail);
     let height = lines.len() as u16 + 2;
     let popup = centered(area, 96, height);
     Clear.render(popup, buf);
+    // Rows are cut at the edge rather than wrapped, so the height computed is the height.
     Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
         .block(frame(t, " Declare an incident "))
         .render(popup, buf);
 }

@@ -173,10 +173,10 @@ fn render_runbook(screen: &Screen, desk: &IncidentDesk, area: Rect, buf: &mut Bu
         let mut spans = vec![
             Span::styled(format!(" {mark} "), style),
             Span::styled(
-                format!("{} ", fill(&step.title, &progress.params)),
-                title_style,
+                format!("{:<9}", step.body.kind_name()),
+                t.style("table.dim"),
             ),
-            Span::styled(step.body.kind_name(), t.style("table.dim")),
+            Span::styled(fill(&step.title, &progress.params), title_style),
         ];
         if let Some(reason) = status.reason() {
             spans.push(Span::styled(format!(" — {reason}"), style));
@@ -190,8 +190,8 @@ fn render_runbook(screen: &Screen, desk: &IncidentDesk, area: Rect, buf: &mut Bu
         format!(" {settled}/{total} settled")
     };
     lines.push(Line::styled(footer, t.style("table.dim")));
+    // One row per step, cut at the column's edge: the list must keep its shape.
     Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
         .block(
             Block::default()
                 .borders(Borders::RIGHT)
@@ -201,7 +201,8 @@ fn render_runbook(screen: &Screen, desk: &IncidentDesk, area: Rect, buf: &mut Bu
 
     let observed = observed_step(runbook, progress);
     let (detail, beside) = match observed {
-        Some(_) if right.height >= 12 => {
+        // Beside the detail only when both get enough rows; `o` opens it in full anyway.
+        Some(_) if right.height >= 20 => {
             let [d, b] =
                 Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(right);
             (d, Some(b))

@@ -94,7 +94,7 @@ pub fn render(
             }
             .render(inner, buf),
             None => Paragraph::new(Line::styled(
-                "enter on the step opens the logs here",
+                "the logs open here (o opens them in full)",
                 t.style("table.dim"),
             ))
             .render(inner, buf),

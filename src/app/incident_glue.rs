@@ -1010,6 +1010,9 @@ impl App {
                     DeskPane::Runbook => DeskPane::Timeline,
                     DeskPane::Timeline => DeskPane::Runbook,
                 };
+                if desk.pane == DeskPane::Timeline {
+                    self.merge_incident_audit();
+                }
             }
             K::TimelineKinds => {
                 desk.timeline_filter.kinds = next_kind_filter(&desk.timeline_filter.kinds);

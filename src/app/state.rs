@@ -500,7 +500,11 @@ impl App {
             K::ViewEvents => self.go(ViewKind::Events),
             K::ViewLogs => self.go(ViewKind::Logs),
             K::ViewBackups => self.go(ViewKind::Backups),
-            K::ViewIncident => self.go(ViewKind::Incident),
+            K::ViewIncident => {
+                // Operations another console (or a shell) ran meanwhile join the timeline.
+                self.merge_incident_audit();
+                self.go(ViewKind::Incident);
+            }
             K::AddNote => self.open_note_editor(),
             K::DeclareIncident => {
                 let alert = self.selected_alerts().into_iter().next().cloned();

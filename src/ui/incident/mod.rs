@@ -88,7 +88,11 @@ fn render_header(screen: &Screen, desk: &IncidentDesk, area: Rect, buf: &mut Buf
             " · commander {} · {} for {} · respond {} ({})",
             inc.commander,
             inc.status.label(),
-            duration_text(inc.duration(now)),
+            match inc.resolved_at {
+                Some(_) => duration_text(inc.duration(now)),
+                // An age, so an idle screen redraws when it changes and only then.
+                None => crate::ui::format::age(Some(inc.declared_at), now),
+            },
             inc.severity.respond_within_text(),
             inc.severity.meaning(),
         )),
@@ -318,10 +322,12 @@ fn render_detail(
         }
         StepBody::Wait { until, timeout } => {
             let _ = until;
+            // Ages register with the loop: a screen showing a wait redraws (and the app
+            // re-evaluates the timeout) as the wait's age changes, not more often.
             let waited = state
                 .and_then(|s| s.changed_at)
                 .filter(|_| status == StepStatus::InProgress)
-                .map(|at| duration_text(screen.ui.now.duration_since(at)));
+                .map(|at| crate::ui::format::age(Some(at), screen.ui.now));
             lines.push(Line::raw(format!(
                 "Until: {}",
                 runbook_wait_text(step, params)

@@ -202,6 +202,11 @@ impl<'e> Console<'e> {
         step_of(&self.app, runbook, step)
     }
 
+    fn incident_id(&self) -> String {
+        let desk = self.app.ui.incident.as_ref().expect("an incident");
+        desk.incident.id.clone()
+    }
+
     fn current_title(&self) -> String {
         let desk = self.app.ui.incident.as_ref().expect("an incident");
         let (runbook, progress) = desk.shown().expect("a runbook shown");
@@ -442,15 +447,7 @@ fn an_incident_from_high_error_rate_is_walked_through_the_database_runbook_and_e
 
     // E: the postmortem.
     console.key(KeyCode::Char('E'));
-    let id = console
-        .app
-        .ui
-        .incident
-        .as_ref()
-        .unwrap()
-        .incident
-        .id
-        .clone();
+    let id = console.incident_id();
     let path = estate.data.join("incidents").join(format!("{id}.md"));
     let markdown = std::fs::read_to_string(&path).expect("the postmortem was written");
     let at = |needle: &str| {
@@ -503,15 +500,7 @@ fn a_console_stopped_mid_runbook_resumes_the_incident_where_it_was() {
         console.key(KeyCode::Char('n'));
         console.type_text("before the crash");
         console.key(KeyCode::Enter);
-        id = console
-            .app
-            .ui
-            .incident
-            .as_ref()
-            .unwrap()
-            .incident
-            .id
-            .clone();
+        id = console.incident_id();
         // The console goes away without any goodbye: nothing but what was saved remains.
     }
     let before = load(&estate.data, &id).expect("saved");

@@ -687,18 +687,10 @@ impl App {
     /// Open in full what an observe step shows (the log pane with its filter, the table
     /// filtered to its target).
     fn open_observed(&mut self, runbook: &Runbook, index: usize, full: bool) -> Result<(), String> {
-        let params = self.params();
-        let StepBody::Observe {
-            view,
-            target,
-            filter,
-        } = &runbook.steps[index].body
-        else {
-            return Ok(());
-        };
-        let target = target.as_ref().map(|t| t.render(&params));
-        let filter = filter.as_ref().map(|t| t.render(&params));
-        self.observe(*view, target.as_deref().unwrap_or(""), filter, full)
+        match runbook.steps[index].observed(&self.params()) {
+            Some((view, target, filter)) => self.observe(view, &target, filter, full),
+            None => Ok(()),
+        }
     }
 
     /// Show what an observe step names: logs open in the log pane (drawn beside the

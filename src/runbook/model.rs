@@ -149,6 +149,29 @@ impl StepBody {
     }
 }
 
+impl Step {
+    /// What an `observe` step shows, its placeholders filled: the view, the target
+    /// (`pod/db-0 -n shop`, empty when it names none) and the filter.
+    pub fn observed(
+        &self,
+        params: &super::template::Params,
+    ) -> Option<(ObserveView, String, Option<String>)> {
+        let StepBody::Observe {
+            view,
+            target,
+            filter,
+        } = &self.body
+        else {
+            return None;
+        };
+        let target = target
+            .as_ref()
+            .map(|t| t.render(params))
+            .unwrap_or_default();
+        Some((*view, target, filter.as_ref().map(|f| f.render(params))))
+    }
+}
+
 /// The views an `observe` step can open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -11,7 +11,7 @@ use regex::Regex;
 use super::super::Screen;
 use crate::incident::RunbookProgress;
 use crate::model::{EventType, PodPhase};
-use crate::runbook::{ObserveView, Runbook, StepBody};
+use crate::runbook::{ObserveView, Runbook};
 use crate::store::Fleet;
 
 /// An observe step's target as written: `deploy/api -n shop @prod`, `pod/db-0`, a name.
@@ -59,20 +59,9 @@ pub fn render(
     buf: &mut Buffer,
 ) {
     let t = screen.theme;
-    let StepBody::Observe {
-        view,
-        target,
-        filter,
-    } = &runbook.steps[index].body
-    else {
+    let Some((view, target_text, filter)) = runbook.steps[index].observed(&progress.params) else {
         return;
     };
-    let params = &progress.params;
-    let target_text = target
-        .as_ref()
-        .map(|t| t.render(params))
-        .unwrap_or_default();
-    let filter = filter.as_ref().map(|t| t.render(params));
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(t.style("border"))
@@ -85,7 +74,7 @@ pub fn render(
         ));
     let inner = block.inner(area);
     block.render(area, buf);
-    if *view == ObserveView::Logs {
+    if view == ObserveView::Logs {
         match screen.log_pane {
             Some(pane) => super::super::logs_view::LogsView {
                 store: screen.logs,
@@ -103,7 +92,7 @@ pub fn render(
     }
     let target = ObserveTarget::parse(&target_text);
     let filter = filter.and_then(|f| Regex::new(&f).ok());
-    let mut lines = observe_lines(screen.fleet, *view, &target, filter.as_ref(), screen.ui.now);
+    let mut lines = observe_lines(screen.fleet, view, &target, filter.as_ref(), screen.ui.now);
     if lines.is_empty() {
         lines.push(Line::styled("nothing matches yet", t.style("table.dim")));
     }

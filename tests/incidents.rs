@@ -736,3 +736,27 @@ fn resume_is_parsed_for_the_console() {
     assert_eq!(cli.resume.as_deref(), Some("INC-1"));
     assert!(cli.command.is_none());
 }
+
+#[test]
+fn an_alert_missing_from_a_source_that_has_not_answered_is_not_resolved() {
+    // Declared from HighErrorRate: it is seen firing.
+    let mut inc = declared();
+    assert!(inc.seen_alerts.values().any(|s| s.firing));
+    // A console just started (or an Alertmanager unreachable): no alerts from `am` yet.
+    let am_silent = |source: &str| source != "am";
+    assert!(!pilothouse::incident::observe_alerts_from(
+        &mut inc,
+        &[],
+        t(200),
+        &am_silent
+    ));
+    assert!(inc.seen_alerts.values().all(|s| s.firing), "still firing");
+    // Once `am` answers without it, it has resolved.
+    assert!(pilothouse::incident::observe_alerts_from(
+        &mut inc,
+        &[],
+        t(210),
+        &|_| true
+    ));
+    assert!(inc.seen_alerts.values().all(|s| !s.firing));
+}

@@ -11,7 +11,7 @@
 //! Without tmux the tests print `skip: tmux not installed` and pass, unless
 //! `PILOTHOUSE_REQUIRE_SERVICES=1`, when they fail.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -589,12 +589,7 @@ fn a_console_killed_mid_operation_leaves_the_intent_in_the_audit_log() {
         return;
     };
     let pid_file = tmux.data.join("console.pid");
-    // `exec` so the recorded pid is the console's own.
-    tmux.run_in_shell(&format!(
-        "sh -c 'echo $$ > \"$1\"; exec \"$0\" --demo' {} {}",
-        shell_quote(env!("CARGO_BIN_EXE_pilothouse")),
-        shell_quote(&pid_file.to_string_lossy())
-    ));
+    tmux.run_in_shell(&recording_pid(&pid_file, &["--demo"]));
     tmux.wait_for("the staging context live", |s| {
         s.contains("k8s:sim-staging ● live")
     });
@@ -623,19 +618,7 @@ fn a_console_killed_mid_operation_leaves_the_intent_in_the_audit_log() {
     assert_eq!(intent["operation"], "backup");
     assert_eq!(intent["target"], "sim-staging/shop/cj/postgres-backup");
 
-    let pid = std::fs::read_to_string(&pid_file).expect("the console's pid");
-    let killed = Command::new("kill")
-        .args(["-9", pid.trim()])
-        .status()
-        .expect("run kill");
-    assert!(killed.success(), "kill -9 {pid}");
-    // Gone, or a zombie its shell has yet to reap: either way it writes nothing more.
-    let stat = format!("/proc/{}/stat", pid.trim());
-    let start = Instant::now();
-    while std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
-        assert!(start.elapsed() < DEADLINE, "the console outlived kill -9");
-        std::thread::sleep(POLL);
-    }
+    kill_9(&pid_file);
 
     let records = tmux.audit_file();
     assert_eq!(records.len(), 1, "only the intent: {records:#?}");
@@ -645,4 +628,363 @@ fn a_console_killed_mid_operation_leaves_the_intent_in_the_audit_log() {
         report.contains("backup") && report.contains("NO OUTCOME"),
         "{report}"
     );
+}
+
+/// Issue 8's scenario: the default one with HighErrorRate (critical, shop/api) firing from
+/// the start and never resolving. The default fires it nine minutes in, and `--demo` runs
+/// at real speed; everything else is the default scenario, read from the repository.
+/// Written next to the pane's config and data dirs; returns its path.
+fn high_error_rate_scenario(tmux: &Tmux) -> PathBuf {
+    let default: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "assets",
+        "scenarios",
+        "default.yaml",
+    ]
+    .iter()
+    .collect();
+    let text = std::fs::read_to_string(&default).expect("read the default scenario");
+    let timing =
+        "expr: error_rate > 5\n      fires_at: 9m\n      resolves_at: 15m\n      every: 1h\n";
+    assert_eq!(
+        text.matches(timing).count(),
+        1,
+        "HighErrorRate's timing changed in {}: update this test",
+        default.display()
+    );
+    let text = text.replace(timing, "expr: error_rate > 5\n      fires_at: -1m\n");
+    let path = tmux.config.with_file_name("scenario.yaml");
+    std::fs::write(&path, text).expect("write the scenario");
+    path
+}
+
+/// A shell command that records its pid in `pid_file`, then becomes `pilothouse ARGS`
+/// (`exec`), so the recorded pid is the console's own.
+fn recording_pid(pid_file: &Path, args: &[&str]) -> String {
+    let mut words = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        r#"echo $$ > "$1"; shift; exec "$0" "$@""#.to_string(),
+        env!("CARGO_BIN_EXE_pilothouse").to_string(),
+        pid_file.to_string_lossy().into_owned(),
+    ];
+    words.extend(args.iter().map(|a| a.to_string()));
+    words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `kill -9` the process whose pid `pid_file` holds, and wait until it is gone, or a
+/// zombie its shell has yet to reap: either way it writes nothing more.
+fn kill_9(pid_file: &Path) {
+    let pid = std::fs::read_to_string(pid_file).expect("the console's pid");
+    let killed = Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success(), "kill -9 {pid}");
+    let stat = format!("/proc/{}/stat", pid.trim());
+    let start = Instant::now();
+    while std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
+        assert!(start.elapsed() < DEADLINE, "the console outlived kill -9");
+        std::thread::sleep(POLL);
+    }
+}
+
+/// A line of the incident view's step list that starts with `mark` (`✓` done, `▶`
+/// current, `·` pending), then the step's kind, then `title`.
+fn step_is(screen: &str, mark: &str, title: &str) -> bool {
+    screen.lines().any(|l| {
+        l.trim_start()
+            .strip_prefix(mark)
+            .and_then(|rest| rest.trim_start().split_once(' '))
+            .is_some_and(|(_kind, rest)| rest.trim_start().starts_with(title))
+    })
+}
+
+/// Steps of high-error-rate, by their titles.
+const LOGS_STEP: &str = "Read the service's error logs";
+const LOOK_STEP: &str = "Locate the problem";
+const EVENTS_STEP: &str = "Recent events in shop";
+/// The look step's check items, by their first words (they wrap in the detail pane).
+const LOOK_ITEMS: [&str; 3] = [
+    "Which requests fail",
+    "Do the errors name a dependency",
+    "When did they start",
+];
+
+/// Whether the look step's items show `ticked` (`true` for `[x]`), in order.
+fn items_are(screen: &str, ticked: [bool; 3]) -> bool {
+    LOOK_ITEMS.iter().zip(ticked).all(|(item, on)| {
+        let mark = if on { "[x]" } else { "[ ]" };
+        screen.contains(&format!("{mark} {item}"))
+    })
+}
+
+/// On a console just started on [`high_error_rate_scenario`]: select the HighErrorRate
+/// alert in the Alerts view, press `I`, check the prefilled dialog, declare, and wait for
+/// the incident view. Returns the incident's id, as its header shows it.
+fn declare_from_high_error_rate(tmux: &Tmux) -> String {
+    tmux.wait_long(
+        "the simulated prod context live",
+        Duration::from_secs(60),
+        |s| s.contains("k8s:sim-prod ● live"),
+    );
+    tmux.send_keys(&["6"]);
+    tmux.wait_long(
+        "HighErrorRate firing in the alerts view",
+        Duration::from_secs(60),
+        |s| {
+            s.lines().any(|l| {
+                let words: Vec<&str> = l.split_whitespace().collect();
+                words.starts_with(&["✗", "critical", "HighErrorRate", "firing"])
+            })
+        },
+    );
+    tmux.send_keys(&["/"]);
+    tmux.type_text("HighErrorRate");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the alerts filtered to HighErrorRate", |s| {
+        status_bar(s).contains("/HighErrorRate ") && !s.contains("Watchdog")
+    });
+    // Row 1 is the alert's group; row 2 the alert itself.
+    tmux.send_keys(&["Down"]);
+    tmux.wait_for("the alert's row selected", |s| selected_row_is(s, 2));
+    tmux.send_keys(&["I"]);
+    // Polled whole: a capture can catch the dialog half drawn.
+    tmux.wait_for("the declare dialog prefilled from the alert", |s| {
+        let runbooks: Vec<&str> = s
+            .lines()
+            .filter(|l| l.contains("[x]") || l.contains("[ ]"))
+            .collect();
+        s.contains("Declare an incident")
+            && s.contains("From alert HighErrorRate (critical)")
+            && s.lines().any(|l| {
+                l.split_once("Title")
+                    .is_some_and(|(_, title)| title.trim_start().starts_with("HighErrorRate"))
+            })
+            && s.contains("● P1")
+            && !s.contains("● P0")
+            && runbooks
+                .first()
+                .is_some_and(|l| l.contains("[x] ★ high-error-rate"))
+            && runbooks.iter().filter(|l| l.contains("[x]")).count() == 1
+            && runbooks.len() > 1
+            && runbooks.iter().filter(|l| l.contains("★")).count() > 1
+            // The dialog's last line, below the runbooks: all of it fits in the frame.
+            && s.contains("enter declare · esc cancel")
+    });
+    tmux.send_keys(&["Enter"]);
+    let screen = tmux.wait_for("the incident view with the runbook's first step", |s| {
+        s.lines().any(|l| l.starts_with(" P1  open HighErrorRate"))
+            && s.contains("high-error-rate 0/10")
+            && step_is(s, "▶", LOGS_STEP)
+            && step_is(s, "·", LOOK_STEP)
+            && s.contains(&format!("Step 1 of 10: {LOGS_STEP}"))
+            && s.contains("0 Incident")
+            && !s.contains("Declare an incident")
+    });
+    let id = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("INC-") && w.len() == "INC-YYYYMMDD-HHMM-xxxx".len())
+        .unwrap_or_else(|| panic!("no incident id on screen:\n{}", framed(&screen)));
+    id.to_string()
+}
+
+/// Issue 8 on the demo: declare an incident from the firing HighErrorRate alert (`I` in
+/// the Alerts view) with its dialog prefilled, and walk the high-error-rate runbook with
+/// keys: an observe step opens the logs beside, a checklist is ticked item by item and
+/// done only once all are, a note is written, and the timeline shows it all.
+#[test]
+fn declare_an_incident_from_an_alert_and_walk_its_runbook() {
+    let Some(tmux) = Tmux::start(&[]) else {
+        return;
+    };
+    let scenario = high_error_rate_scenario(&tmux);
+    tmux.run_in_shell(&format!(
+        "{} --scenario {}",
+        demo_command(),
+        shell_quote(&scenario.to_string_lossy())
+    ));
+    declare_from_high_error_rate(&tmux);
+
+    // The observe step: enter opens the service's logs beside it and goes on.
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the logs step done, the check step current", |s| {
+        step_is(s, "✓", LOGS_STEP)
+            && step_is(s, "▶", LOOK_STEP)
+            && s.contains("high-error-rate 1/10")
+            && s.contains(&format!("Step 2 of 10: {LOOK_STEP}"))
+            && items_are(s, [false, false, false])
+            && s.contains("deploy shop/api")
+    });
+
+    // The check step: space ticks the item under the cursor, which then moves down.
+    tmux.send_keys(&["Space"]);
+    tmux.send_keys(&["Space"]);
+    tmux.wait_for("two items ticked", |s| {
+        items_are(s, [true, true, false]) && s.contains("[check · in progress]")
+    });
+    // Not done while an item is unticked.
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("enter refused with an item unticked", |s| {
+        status_bar(s).contains("2 of 3 items ticked") && step_is(s, "▶", LOOK_STEP)
+    });
+    tmux.send_keys(&["Space"]);
+    tmux.wait_for("all three items ticked", |s| {
+        items_are(s, [true, true, true])
+    });
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the check step done, the events step current", |s| {
+        step_is(s, "✓", LOGS_STEP)
+            && step_is(s, "✓", LOOK_STEP)
+            && step_is(s, "▶", EVENTS_STEP)
+            && s.contains("high-error-rate 2/10")
+            && s.contains(&format!("Step 3 of 10: {EVENTS_STEP}"))
+    });
+
+    // A note: n opens the editor, enter saves.
+    let note = "e2e: the api logs say connection refused";
+    tmux.send_keys(&["n"]);
+    tmux.wait_for_text("Note — enter saves");
+    tmux.type_text(note);
+    tmux.wait_for_text(note);
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the note saved", |s| {
+        !s.contains("Note — enter saves") && status_bar(s).contains("note added")
+    });
+
+    // The timeline: the declaration, the steps and the note.
+    tmux.send_keys(&["t"]);
+    tmux.wait_for("the timeline with the declaration, steps and note", |s| {
+        s.contains("Timeline:")
+            && s.contains("declared P1 from alert HighErrorRate")
+            && s.contains("attached runbook high-error-rate")
+            && s.contains("high-error-rate / logs: pending → done")
+            && s.contains("high-error-rate / look: in progress → done")
+            && s.lines().any(|l| l.contains("note") && l.contains(note))
+            && !step_is(s, "✓", LOGS_STEP)
+    });
+    tmux.send_keys(&["t"]);
+    tmux.wait_for("the runbook back", |s| {
+        step_is(s, "▶", EVENTS_STEP) && !s.contains("Timeline:")
+    });
+
+    tmux.send_keys(&["q"]);
+    tmux.wait_for("the shell's prompt after quitting", |s| {
+        s.trim_end().ends_with(PROMPT) && !s.contains("high-error-rate")
+    });
+    assert_cooked_mode(&tmux);
+}
+
+/// Issue 8: an incident is saved after every change, so a console killed with SIGKILL
+/// mid-walk resumes it with `--resume ID` where it was: the same steps done, the same items
+/// ticked, the note on the timeline; and `pilothouse incident export` writes its postmortem.
+#[test]
+fn an_incident_survives_kill_9_and_resumes_where_it_was() {
+    let Some(tmux) = Tmux::start(&[]) else {
+        return;
+    };
+    let scenario = high_error_rate_scenario(&tmux);
+    let scenario = scenario.to_string_lossy();
+    let pid_file = tmux.data.join("console.pid");
+    tmux.run_in_shell(&recording_pid(
+        &pid_file,
+        &["--demo", "--scenario", &scenario],
+    ));
+    let id = declare_from_high_error_rate(&tmux);
+
+    // Progress: the observe step done, two of three items ticked, a note (ctrl-n).
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the logs step done", |s| {
+        step_is(s, "✓", LOGS_STEP) && step_is(s, "▶", LOOK_STEP)
+    });
+    tmux.send_keys(&["Space"]);
+    tmux.send_keys(&["Space"]);
+    tmux.wait_for("two items ticked", |s| items_are(s, [true, true, false]));
+    let note = "e2e: before the crash";
+    tmux.send_keys(&["C-n"]);
+    tmux.wait_for_text("Note — enter saves");
+    tmux.type_text(note);
+    tmux.wait_for_text(note);
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the note saved", |s| status_bar(s).contains("note added"));
+    let list = tmux.pilothouse(&["incident", "list"]);
+    assert!(
+        list.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.starts_with(&[id.as_str(), "P1", "open"])
+        }),
+        "{id} is not in `pilothouse incident list`:\n{list}"
+    );
+
+    kill_9(&pid_file);
+    tmux.wait_for("the shell's prompt after the kill", |s| {
+        s.trim_end().ends_with(PROMPT)
+    });
+    // What one types after a crash that left the terminal raw on the alternate screen
+    // (`reset`, without its pause): cooked mode, the normal screen, cleared — so nothing
+    // the killed console drew can pass for what the resumed one draws.
+    tmux.run_in_shell(r"stty sane; printf '\033[?1049l'; clear");
+    tmux.wait_for("a cleared screen", |s| s.trim() == PROMPT);
+
+    tmux.run_in_shell(&format!(
+        "{} --scenario {} --resume {id}",
+        demo_command(),
+        shell_quote(&scenario)
+    ));
+    tmux.wait_long(
+        "the incident resumed with its progress",
+        Duration::from_secs(60),
+        |s| {
+            s.contains(&id)
+                && s.lines().any(|l| l.starts_with(" P1  open HighErrorRate"))
+                && s.contains("high-error-rate 1/10")
+                && step_is(s, "✓", LOGS_STEP)
+                && step_is(s, "▶", LOOK_STEP)
+                && items_are(s, [true, true, false])
+                && s.contains("[check · in progress]")
+        },
+    );
+    tmux.send_keys(&["t"]);
+    tmux.wait_for("the note and the declaration on the timeline", |s| {
+        s.contains("Timeline:")
+            && s.contains("declared P1 from alert HighErrorRate")
+            && s.contains("high-error-rate / logs: pending → done")
+            && s.lines().any(|l| l.contains("note") && l.contains(note))
+    });
+    // And the walk goes on: the last item, then the check is done.
+    tmux.send_keys(&["t"]);
+    tmux.wait_for("the runbook back", |s| step_is(s, "▶", LOOK_STEP));
+    tmux.send_keys(&["Down", "Down", "Space"]);
+    tmux.wait_for("the last item ticked", |s| items_are(s, [true, true, true]));
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the check step done after the resume", |s| {
+        step_is(s, "✓", LOOK_STEP)
+            && step_is(s, "▶", EVENTS_STEP)
+            && s.contains("high-error-rate 2/10")
+    });
+    tmux.send_keys(&["q"]);
+    tmux.wait_for("the shell's prompt after quitting", |s| {
+        s.trim_end().ends_with(PROMPT) && !s.contains("high-error-rate")
+    });
+    assert_cooked_mode(&tmux);
+
+    let markdown = tmux.pilothouse(&["incident", "export", &id]);
+    for expected in [
+        format!("- **Incident:** {id}"),
+        "## Timeline".to_string(),
+        format!("**note** — {note}"),
+        "## Follow-ups".to_string(),
+        "- [x] `logs` — done".to_string(),
+        "- [x] `look` — done".to_string(),
+        "checked: Which requests fail".to_string(),
+    ] {
+        assert!(
+            markdown.contains(&expected),
+            "no `{expected}` in the postmortem:\n{markdown}"
+        );
+    }
 }

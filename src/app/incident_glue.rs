@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use super::App;
 use crate::incident::{
     self, EntryKind, Incident, Severity, StepStatus, attach_runbook, link_operation, merge_audit,
-    observe_alerts, record_answer, record_check, record_note, record_step,
+    observe_alerts_from, record_answer, record_check, record_note, record_step,
 };
 use crate::model::Alert;
 use crate::ops::audit::{self, AUDIT_FILE_NAME, AuditFilter};
@@ -281,6 +281,7 @@ impl App {
             // The sources have not filled the fleet yet at start: `o` opens it later.
             let _ = self.open_observed(&runbook, index, false);
         }
+        self.cursor_to_first_unticked();
         self.go(ViewKind::Incident);
         Ok(())
     }
@@ -312,7 +313,22 @@ impl App {
         let Some(desk) = self.ui.incident.as_mut() else {
             return;
         };
-        let mut changed = observe_alerts(&mut desk.incident, self.fleet.alerts.values(), now);
+        // Built-in rules always answer; an Alertmanager only once it is live.
+        let sources = &self.fleet.sources;
+        let answered = |source: &str| {
+            source == "pilothouse"
+                || sources.iter().any(|(key, health)| {
+                    key.kind == crate::model::SourceKind::Alertmanager
+                        && key.name == source
+                        && *health == crate::model::SourceHealth::Live
+                })
+        };
+        let mut changed = observe_alerts_from(
+            &mut desk.incident,
+            self.fleet.alerts.values(),
+            now,
+            &answered,
+        );
         changed |= self.settle_wait(now);
         changed |= self.release_unconfirmed_action(now);
         if changed {
@@ -995,7 +1011,7 @@ impl App {
             K::NextRunbook => {
                 let n = desk.incident.runbooks.len().max(1);
                 desk.selected_runbook = (desk.selected_runbook + 1) % n;
-                desk.item = 0;
+                self.cursor_to_first_unticked();
             }
             K::ToggleTimeline => {
                 desk.pane = match desk.pane {
@@ -1026,6 +1042,31 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    /// Put the cursor on the current check step's first unticked item, so the next space
+    /// ticks what is left rather than unticking what was done (after a resume).
+    fn cursor_to_first_unticked(&mut self) {
+        let Some((runbook, index)) = self.current_step() else {
+            return;
+        };
+        let StepBody::Check { items } = &runbook.steps[index].body else {
+            return;
+        };
+        let Some(desk) = self.ui.incident.as_mut() else {
+            return;
+        };
+        let Some(progress) = desk.incident.runbook(&runbook.id) else {
+            return;
+        };
+        let ticked = progress
+            .step(&runbook.steps[index].id)
+            .map(|s| s.ticked.clone())
+            .unwrap_or_default();
+        let first = items
+            .iter()
+            .position(|item| !ticked.contains(&crate::runbook::fill(item, &progress.params)));
+        desk.item = first.unwrap_or(0);
     }
 
     /// How many choices the current step has under its cursor (items, options).

@@ -33,13 +33,19 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        let terminal = match Terminal::new(CrosstermBackend::new(stdout)) {
+        let mut terminal = match Terminal::new(CrosstermBackend::new(stdout)) {
             Ok(t) => t,
             Err(e) => {
                 restore();
                 return Err(e);
             }
         };
+        // A console killed before us may have left its screen on the alternate screen;
+        // the first frame draws only what differs from a blank one, so start blank.
+        if let Err(e) = terminal.clear() {
+            restore();
+            return Err(e);
+        }
         Ok(TerminalGuard { terminal })
     }
 }

@@ -23,6 +23,19 @@ pub fn observe_alerts<'a>(
     alerts: impl IntoIterator<Item = &'a Alert>,
     now: Timestamp,
 ) -> bool {
+    observe_alerts_from(incident, alerts, now, &|_| true)
+}
+
+/// [`observe_alerts`], where `answered(source)` says whether that alert source's list is
+/// complete now (it answered since it connected): an alert missing from a source that has
+/// not answered yet — a console just started, an Alertmanager unreachable — has not
+/// resolved, it is unknown, and stays firing on the timeline.
+pub fn observe_alerts_from<'a>(
+    incident: &mut Incident,
+    alerts: impl IntoIterator<Item = &'a Alert>,
+    now: Timestamp,
+    answered: &dyn Fn(&str) -> bool,
+) -> bool {
     if incident.status == Status::Resolved {
         return false;
     }
@@ -70,6 +83,10 @@ pub fn observe_alerts<'a>(
         .seen_alerts
         .iter()
         .filter(|(key, seen)| seen.firing && !present.contains(*key))
+        .filter(|(key, _)| {
+            key.split_once('/')
+                .is_some_and(|(source, _)| answered(source))
+        })
         .map(|(key, _)| key.clone())
         .collect();
     for key in gone {

@@ -30,7 +30,7 @@ pub mod severity;
 mod time_text;
 pub mod timeline;
 
-pub use alert_watch::observe_alerts;
+pub use alert_watch::{observe_alerts, observe_alerts_from};
 pub use audit_merge::{link_operation, merge_audit};
 pub use files::{IncidentSummary, LoadError, list, load, save};
 pub use model::{AlertRef, Incident, IncidentOperation, SeenAlert, Status, title_from_alert};

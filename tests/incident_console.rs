@@ -311,3 +311,53 @@ fn severity_and_status_changes_are_on_the_timeline_and_resolving_frees_the_conso
     d.app.update(Action::Command("declare next one".into()));
     assert!(d.app.ui.declare.is_some());
 }
+
+#[test]
+fn an_alerts_runbook_url_naming_a_shipped_runbook_is_offered_first() {
+    let mut app = fixture_app("dark");
+    app.incidents = pilothouse::app::incident_glue::IncidentGlue::new(Library::load(None));
+    // The fixture's HighErrorRate, its runbook_url pointed at the release rollback.
+    let id = app
+        .fleet
+        .alerts
+        .values()
+        .find(|a| a.name() == "HighErrorRate")
+        .map(|a| a.id.clone())
+        .expect("the fixture's HighErrorRate");
+    let mut alert = app.fleet.alerts.get(&id).cloned().unwrap();
+    alert.annotations.insert(
+        "runbook_url".into(),
+        "https://wiki.example.com/runbooks/release-rollback".into(),
+    );
+    app.update(Action::Source(pilothouse::store::SourceEvent::UpsertAlert(
+        alert,
+    )));
+    press(&mut app, KeyAction::ViewAlerts);
+    type_text(&mut app, "/HighErrorRate");
+    key(&mut app, KeyCode::Enter);
+    common::draw(&mut app, 120, 40);
+    let state = app.ui.table_mut(ViewKind::Alerts);
+    state.selected = state
+        .rows
+        .iter()
+        .position(|r| r.item().is_some())
+        .expect("the alert's row");
+    // Enter says where the runbook is and that I walks it.
+    press(&mut app, KeyAction::Open);
+    let said = app
+        .ui
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("runbook release-rollback"), "{said}");
+    press(&mut app, KeyAction::ViewAlerts);
+    press(&mut app, KeyAction::DeclareIncident);
+    let dialog = app.ui.declare.as_ref().expect("the declare dialog");
+    assert_eq!(dialog.runbooks[0].0, "release-rollback");
+    assert!(dialog.runbooks[0].2, "and chosen");
+    assert_eq!(
+        dialog.runbooks[1].0, "high-error-rate",
+        "then the matchers'"
+    );
+}

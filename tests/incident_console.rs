@@ -332,16 +332,7 @@ fn an_alerts_runbook_url_naming_a_shipped_runbook_is_offered_first() {
     app.update(Action::Source(pilothouse::store::SourceEvent::UpsertAlert(
         alert,
     )));
-    press(&mut app, KeyAction::ViewAlerts);
-    type_text(&mut app, "/HighErrorRate");
-    key(&mut app, KeyCode::Enter);
-    common::draw(&mut app, 120, 40);
-    let state = app.ui.table_mut(ViewKind::Alerts);
-    state.selected = state
-        .rows
-        .iter()
-        .position(|r| r.item().is_some())
-        .expect("the alert's row");
+    common::select_first(&mut app, ViewKind::Alerts, "HighErrorRate");
     // Enter says where the runbook is and that I walks it.
     press(&mut app, KeyAction::Open);
     let said = app

@@ -241,17 +241,7 @@ fn declare_from_high_error_rate(console: &mut Console) {
             .values()
             .any(|p| p.id.name == "postgres-0" && p.containers.iter().any(|c| c.restarts > 0))
     });
-    console.app.go(ViewKind::Alerts);
-    let state = console.app.ui.table_mut(ViewKind::Alerts);
-    state.filter = "HighErrorRate".into();
-    state.invalidate();
-    console.app.prepare_frame();
-    let state = console.app.ui.table_mut(ViewKind::Alerts);
-    state.selected = state
-        .rows
-        .iter()
-        .position(|r| r.item().is_some())
-        .expect("the alert's row");
+    common::select_first(&mut console.app, ViewKind::Alerts, "HighErrorRate");
     console.key(KeyCode::Char('I'));
     let dialog = console.app.ui.declare.as_ref().expect("the declare dialog");
     assert_eq!(

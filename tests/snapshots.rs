@@ -424,16 +424,7 @@ fn incident_declare_dialog_from_an_alert() {
         app.incidents = pilothouse::app::incident_glue::IncidentGlue::new(
             pilothouse::runbook::Library::load(None),
         );
-        press(app, KeyAction::ViewAlerts);
-        type_text(app, "/HighErrorRate");
-        key(app, KeyCode::Enter);
-        common::draw(app, 200, 50);
-        let state = app.ui.table_mut(ViewKind::Alerts);
-        state.selected = state
-            .rows
-            .iter()
-            .position(|r| r.item().is_some())
-            .expect("the alert's row");
+        common::select_first(app, ViewKind::Alerts, "HighErrorRate");
         press(app, KeyAction::DeclareIncident);
         // The commander defaults to the local user, which differs between machines.
         let dialog = app.ui.declare.as_mut().expect("the declare dialog");

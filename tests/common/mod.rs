@@ -77,3 +77,20 @@ pub fn screen_text(terminal: &Terminal<TestBackend>) -> String {
         .join("\n")
 }
 pub mod kubectl_sim;
+
+/// Filter `view` to `filter`, prepare a frame, and select its first item row (group
+/// headings are not items): the row a user would pick after typing the filter.
+pub fn select_first(app: &mut App, view: pilothouse::ui::state::ViewKind, filter: &str) {
+    app.go(view);
+    let state = app.ui.table_mut(view);
+    state.filter = filter.to_string();
+    state.selected = 0;
+    state.invalidate();
+    app.prepare_frame();
+    let state = app.ui.table_mut(view);
+    state.selected = state
+        .rows
+        .iter()
+        .position(|r| r.item().is_some())
+        .unwrap_or_else(|| panic!("no row of {view:?} matches `{filter}`"));
+}

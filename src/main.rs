@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             }
         },
         Some(command) => run_subcommand(command, &paths),
+        None if resume_refused(&cli, &paths) => ExitCode::from(2),
         None => match run_console(cli, paths) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -38,6 +39,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// `--resume ID` naming no readable incident: said plainly, before anything starts.
+fn resume_refused(cli: &Cli, paths: &Paths) -> bool {
+    let Some(id) = &cli.resume else {
+        return false;
+    };
+    match pilothouse::incident::load(&paths.data_dir, id) {
+        Ok(_) => false,
+        Err(e) => {
+            eprintln!("pilothouse: --resume {id}: {e}; `pilothouse incident list` shows them");
+            true
+        }
     }
 }
 

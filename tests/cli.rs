@@ -90,3 +90,25 @@ fn a_broken_fixture_is_a_plain_error_before_the_terminal_is_touched() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains(&format!("{}:3:", file.display())), "{text}");
 }
+
+#[test]
+fn resuming_an_unknown_incident_says_so_plainly_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = pilothouse()
+        .args(["--demo", "--resume", "INC-20990101-0000-beef"])
+        .env("PILOTHOUSE_CONFIG", dir.path())
+        .env("PILOTHOUSE_DATA", dir.path().join("data"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("--resume INC-20990101-0000-beef")
+            && text.contains("pilothouse incident list"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("BACKTRACE"),
+        "a user's mistake, not a crash: {text}"
+    );
+}

@@ -315,7 +315,9 @@ fn real_binary(dir: &Path, kubeconfig: &Path, load: &str, cpu_target: f64) {
     // Settle: the initial list, then a steady state.
     std::thread::sleep(Duration::from_secs(10));
     let rss_before = pid.map(rss_mb).unwrap_or_default();
-    let window = Duration::from_secs(20);
+    // Metrics rounds come every 15–60 s (paced by what a round costs): a shorter window
+    // could hold none of them and read as idle as no console at all.
+    let window = Duration::from_secs(120);
     let cpu = pid.map(|p| cpu_percent(p, window)).unwrap_or_default();
     let rss_after = pid.map(rss_mb).unwrap_or_default();
     println!(

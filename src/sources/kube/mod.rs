@@ -50,7 +50,8 @@ pub struct KubeOptions {
     pub page_size: Option<u32>,
     /// Events kept per context (newest).
     pub events_cap: usize,
-    /// How often metrics.k8s.io is sampled.
+    /// How often metrics.k8s.io is sampled; longer, up to four times this, when a round is
+    /// slow to serve and read (see `metrics::paced`).
     pub metrics_interval: Duration,
     pub connect_timeout: Duration,
 }

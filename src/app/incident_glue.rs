@@ -346,6 +346,17 @@ impl App {
         Some((runbook.clone(), index))
     }
 
+    /// Whether the shown runbook's current step is of the kind `is` accepts, without
+    /// cloning anything (the per-frame checks use it).
+    pub(super) fn current_step_is(&self, is: impl Fn(&crate::runbook::StepBody) -> bool) -> bool {
+        let Some((runbook, progress)) = self.ui.incident.as_ref().and_then(|d| d.shown()) else {
+            return false;
+        };
+        walk(runbook, progress)
+            .current
+            .is_some_and(|i| is(&runbook.steps[i].body))
+    }
+
     pub(super) fn params(&self) -> crate::runbook::Params {
         self.ui
             .incident

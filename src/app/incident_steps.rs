@@ -15,6 +15,13 @@ impl App {
     /// A wait step that is current: start it, and settle it when its condition holds or
     /// its timeout passes.
     pub(super) fn settle_wait(&mut self, now: Timestamp) -> bool {
+        // Runs every frame: look before cloning the runbook.
+        if !self.current_step_is(|b| matches!(b, StepBody::Wait { .. })) {
+            if let Some(desk) = self.ui.incident.as_mut() {
+                desk.condition = None;
+            }
+            return false;
+        }
         let Some((runbook, index)) = self.current_step() else {
             return false;
         };
@@ -73,6 +80,10 @@ impl App {
     /// An action step is in progress while its dialog is open or its operation runs; a
     /// dialog closed without confirming leaves nothing done, so the step is pending again.
     pub(super) fn release_unconfirmed_action(&mut self, now: Timestamp) -> bool {
+        // Runs every frame: look before cloning the runbook.
+        if !self.current_step_is(|b| matches!(b, StepBody::Action { .. })) {
+            return false;
+        }
         let Some((runbook, index)) = self.current_step() else {
             return false;
         };

@@ -42,6 +42,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Turn transparent huge pages off for this process. mimalloc asks the kernel for them
+/// (`madvise(MADV_HUGEPAGE)`) on the memory it reserves, and then a few live objects on a
+/// 2 MiB page keep all of it resident: with 50 containers the console's heap was 27 MiB
+/// resident instead of 9 MiB. Nothing the console does is large enough to gain from
+/// fewer TLB misses. It runs as a constructor, before the Rust runtime's first
+/// allocation (the first pages mimalloc touches would otherwise be huge ones already).
+/// Best effort: a kernel without THP refuses, and nothing changes.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static KEEP_SMALL_PAGES: extern "C" fn() = keep_small_pages;
+
+#[cfg(target_os = "linux")]
+extern "C" fn keep_small_pages() {
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// `--resume ID` naming no readable incident: said plainly, before anything starts.
 fn resume_refused(cli: &Cli, paths: &Paths) -> bool {
     let Some(id) = &cli.resume else {

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::health::{Health, HealthLevel};
+use super::labels::Labels;
 
 /// The kinds of Kubernetes object the fleet keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -281,7 +282,7 @@ pub struct PodContainer {
 pub struct Pod {
     pub id: KubeId,
     pub created: Option<Timestamp>,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub phase: PodPhase,
     pub node: Option<String>,
     pub ip: Option<String>,

@@ -6,6 +6,7 @@ pub mod docker;
 pub mod health;
 pub mod host;
 pub mod kube;
+pub mod labels;
 pub mod source;
 
 pub use alert::{Alert, AlertId, AlertState, Severity};
@@ -17,4 +18,5 @@ pub use kube::{
     Condition, ContainerState, CronInfo, EventType, JobInfo, JobOutcome, KubeEvent, KubeId,
     KubeKind, Node, ObjectRef, Pod, PodContainer, PodPhase, Workload,
 };
+pub use labels::Labels;
 pub use source::{Environment, SourceHealth, SourceKey, SourceKind};

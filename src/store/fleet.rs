@@ -480,7 +480,7 @@ impl Fleet {
                 && workload
                     .selector
                     .iter()
-                    .all(|(k, v)| p.labels.get(k) == Some(v))
+                    .all(|(k, v)| p.labels.get(k) == Some(v.as_str()))
         })
     }
 

@@ -13,7 +13,7 @@ use super::quantity;
 use super::trimmed::TrimmedPod;
 use crate::model::{
     Condition, ContainerState, CronInfo, EventType, JobInfo, JobOutcome, KubeEvent, KubeId,
-    KubeKind, Node, ObjectRef, Pod, PodContainer, PodPhase, Workload,
+    KubeKind, Labels, Node, ObjectRef, Pod, PodContainer, PodPhase, Workload,
 };
 
 fn name(meta: &ObjectMeta) -> String {
@@ -51,7 +51,7 @@ pub fn id(context: &str, kind: KubeKind, meta: &ObjectMeta) -> KubeId {
 
 pub fn pod(context: &str, pod: &TrimmedPod) -> Pod {
     let meta = &pod.metadata;
-    let labels = labels(meta);
+    let labels: Labels = meta.labels.iter().flatten().collect();
     let status = pod.status.as_ref();
     let spec = pod.spec.as_ref();
     let phase = match status.and_then(|s| s.phase.as_deref()) {
@@ -103,7 +103,7 @@ pub fn pod(context: &str, pod: &TrimmedPod) -> Pod {
 /// A pod's owner as a user thinks of it: the Deployment rather than its ReplicaSet. A
 /// Deployment names its ReplicaSets `<deployment>-<pod-template-hash>` and labels their
 /// pods with that hash, so the Deployment is known without watching ReplicaSets.
-fn pod_owner(owner: &OwnerReference, labels: &BTreeMap<String, String>) -> ObjectRef {
+fn pod_owner(owner: &OwnerReference, labels: &Labels) -> ObjectRef {
     if owner.kind == "ReplicaSet"
         && let Some(hash) = labels.get("pod-template-hash")
         && let Some(deployment) = owner.name.strip_suffix(&format!("-{hash}"))

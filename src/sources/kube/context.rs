@@ -120,11 +120,16 @@ pub async fn run(
             &states_tx,
             &scoped,
         );
+        // The first metrics round waits for the pod list: its samples have no rows to
+        // land on before it, and on a big cluster the two compete for the API server and
+        // the console's cores (50,000 pods: 124 MB of pods and 18 MB of metrics).
+        let (pods_listed, pods_listed_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(metrics::sample(
             client.clone(),
             name.clone(),
             namespace.clone(),
             options.metrics_interval,
+            pods_listed_rx,
             sink.clone(),
             scoped.child_token(),
         ));
@@ -150,6 +155,9 @@ pub async fn run(
                     followers.reconcile(&inputs.logs.borrow_and_update(), &cancel);
                 }
                 Some(report) = states_rx.recv() => {
+                    if report.resource == TrimmedPod::RESOURCE && report.state != WatchState::Connecting {
+                        pods_listed.send_replace(true);
+                    }
                     for event in health.update(&name, report) {
                         if sink.send(event).await.is_err() {
                             return;

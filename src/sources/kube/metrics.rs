@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use kube::Client;
 use serde::Deserialize;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::quantity;
@@ -150,9 +151,16 @@ pub async fn sample(
     context: String,
     namespace: Option<String>,
     interval: Duration,
+    mut pods_listed: watch::Receiver<bool>,
     mut sink: EventSink,
     cancel: CancellationToken,
 ) {
+    // Until the pods are listed (or refused, or failing), or one interval at most.
+    tokio::select! {
+        _ = cancel.cancelled() => return,
+        _ = pods_listed.wait_for(|listed| *listed) => {}
+        _ = tokio::time::sleep(interval) => {}
+    }
     let mut known_available: Option<bool> = None;
     loop {
         let started = tokio::time::Instant::now();

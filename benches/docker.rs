@@ -44,6 +44,8 @@ use tokio_util::sync::CancellationToken;
 
 #[path = "docker/clients.rs"]
 mod clients;
+#[path = "support/terminal_client.rs"]
+mod terminal_client;
 
 const SOCKET: &str = "/var/run/docker.sock";
 const IMAGE: &str = "pilothouse-test/busybox:latest";

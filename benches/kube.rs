@@ -11,6 +11,7 @@
 //!
 //! Run with `cargo bench --bench kube`. It asserts nothing (DESIGN.md §9).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,6 +33,11 @@ use tokio::sync::mpsc;
 // The allocator the binary uses (mimalloc), so the in-process figures are the binary's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[path = "kube/clients.rs"]
+mod clients;
+#[path = "support/terminal_client.rs"]
+mod terminal_client;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pilothouse");
 const PODS: usize = 50_000;
@@ -69,6 +75,9 @@ fn start_sim(dir: &Path, scenario: &str) -> SimProcess {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    // A cluster's API server has been up for a while when a console connects; the sim's
+    // first seconds (its churn and metrics starting) are not what is measured.
+    std::thread::sleep(Duration::from_secs(3));
     SimProcess { child, kubeconfig }
 }
 
@@ -99,11 +108,13 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("dir");
     println!("pilothouse Kubernetes source bench: scenario big, simulated API in its own process");
     let sim = start_sim(&dir, "big");
-    in_process(&sim.kubeconfig);
+    let pod_names = in_process(&sim.kubeconfig);
     if std::env::var_os("PILOTHOUSE_BENCH_IN_PROCESS_ONLY").is_some() {
         return;
     }
     real_binary(&dir, &sim.kubeconfig, "100 pod changes/s", 5.0);
+    println!("side by side, the same cluster (100 pod changes/s), 200x50 tmux panes:");
+    clients::compare(&sim.kubeconfig, &pod_names);
     drop(sim);
     // The same estate with no churn: what an idle cluster costs.
     let quiet = dir.join("big-quiet.yaml");
@@ -135,7 +146,9 @@ fn options() -> KubeOptions {
     options
 }
 
-fn in_process(kubeconfig: &Path) {
+/// The in-process figures; returns the names of the cluster's pods (for telling a pod row
+/// on another client's screen).
+fn in_process(kubeconfig: &Path) -> HashSet<String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -189,7 +202,7 @@ fn in_process(kubeconfig: &Path) {
         }
         if started.elapsed() > Duration::from_secs(120) {
             println!("  gave up: {rows} rows after 120 s");
-            return;
+            return HashSet::new();
         }
     };
     println!(
@@ -247,7 +260,7 @@ fn in_process(kubeconfig: &Path) {
                 .fleet
                 .pods
                 .values()
-                .any(|p| p.id.name == name && p.labels.get("bench") == Some(&label));
+                .any(|p| p.id.name == name && p.labels.get("bench") == Some(label.as_str()));
             if seen {
                 draw(&mut app, &mut terminal);
                 latencies.push(t.elapsed());
@@ -293,6 +306,7 @@ fn in_process(kubeconfig: &Path) {
         rss_mb(std::process::id())
     );
     cancel.cancel();
+    app.fleet.pods.values().map(|p| p.id.name.clone()).collect()
 }
 
 /// Run the real binary on the pods view under tmux, let it settle, then sample.
@@ -367,6 +381,14 @@ fn cpu_percent(pid: u32, window: Duration) -> f64 {
     std::thread::sleep(window);
     let after = cpu_ticks(pid);
     100.0 * (after.saturating_sub(before)) as f64 / ticks_per_second / window.as_secs_f64()
+}
+
+/// Seconds from `$var`, else `default`.
+fn env_secs(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn rss_mb(pid: u32) -> f64 {

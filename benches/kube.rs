@@ -104,6 +104,13 @@ fn draw(app: &mut App, terminal: &mut Terminal<TestBackend>) {
 }
 
 fn main() {
+    // `RUST_LOG=pilothouse=debug` shows the source's diagnostics (a failed list, a retry).
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let dir = std::env::temp_dir().join(format!("pilothouse-kube-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     println!("pilothouse Kubernetes source bench: scenario big, simulated API in its own process");
@@ -142,34 +149,39 @@ fn options() -> KubeOptions {
     {
         options.page_size = (size > 0).then_some(size);
     }
-    println!("  list page size: {:?}", options.page_size);
     options
 }
 
-/// The in-process figures; returns the names of the cluster's pods (for telling a pod row
-/// on another client's screen).
-fn in_process(kubeconfig: &Path) -> HashSet<String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (set, problems) = source::load_kubeconfig(&[kubeconfig.to_path_buf()], true);
-    assert!(problems.is_empty(), "{problems:?}");
-    let set = set.expect("kubeconfig");
-    let context = set.current_context().expect("current context");
+/// A console (app, test terminal, source) that has listed and drawn every pod.
+struct Listed {
+    app: App,
+    terminal: Terminal<TestBackend>,
+    rx: mpsc::Receiver<SourceEvent>,
+    cancel: tokio_util::sync::CancellationToken,
+    _control: source::KubeControl,
+    first_rows: Duration,
+    complete: Duration,
+}
+
+/// Start a console on the pods view and the source, and apply and draw what arrives until
+/// the table holds every pod; `None` after two minutes without.
+fn start_and_list(
+    runtime: &tokio::runtime::Runtime,
+    kubeconfig: &kube::config::Kubeconfig,
+    context: &str,
+) -> Option<Listed> {
     let mut app = app();
     app.update(Action::Do(KeyAction::ViewPods));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("backend");
     let (tx, mut rx) = mpsc::channel::<SourceEvent>(4096);
     let cancel = tokio_util::sync::CancellationToken::new();
     let started = Instant::now();
-    let _control = {
+    let control = {
         let _guard = runtime.enter();
         source::spawn(
-            set.kubeconfig.clone(),
+            kubeconfig.clone(),
             KubeInterest {
-                contexts: [context.clone()].into(),
+                contexts: [context.to_string()].into(),
                 namespace: None,
                 logs: Default::default(),
             },
@@ -179,7 +191,7 @@ fn in_process(kubeconfig: &Path) -> HashSet<String> {
         )
     };
     let mut first_rows = None;
-    let complete = loop {
+    loop {
         let mut got = Vec::new();
         runtime.block_on(async {
             if let Some(e) = rx.recv().await {
@@ -198,20 +210,74 @@ fn in_process(kubeconfig: &Path) -> HashSet<String> {
             first_rows = Some(started.elapsed());
         }
         if rows >= PODS {
-            break started.elapsed();
+            return Some(Listed {
+                app,
+                terminal,
+                rx,
+                cancel,
+                _control: control,
+                first_rows: first_rows.unwrap_or_default(),
+                complete: started.elapsed(),
+            });
         }
         if started.elapsed() > Duration::from_secs(120) {
             println!("  gave up: {rows} rows after 120 s");
-            return HashSet::new();
+            return None;
         }
-    };
+    }
+}
+
+/// The in-process figures; returns the names of the cluster's pods (for telling a pod row
+/// on another client's screen).
+fn in_process(kubeconfig: &Path) -> HashSet<String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (set, problems) = source::load_kubeconfig(&[kubeconfig.to_path_buf()], true);
+    assert!(problems.is_empty(), "{problems:?}");
+    let set = set.expect("kubeconfig");
+    let context = set.current_context().expect("current context");
+    println!("  list page size: {:?}", options().page_size);
+    // The first list varies from start to start (what else the two cores are doing:
+    // the sim serving other lists, its own controllers): several starts, median and max.
+    let starts = env_secs("PILOTHOUSE_BENCH_STARTS", 3).max(1);
+    let mut firsts = Vec::new();
+    let mut completes = Vec::new();
+    let mut listed: Option<Listed> = None;
+    for _ in 0..starts {
+        // The previous console goes first: its sampler's metrics rounds would compete.
+        if let Some(previous) = listed.take() {
+            previous.cancel.cancel();
+            drop(previous);
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        let Some(start) = start_and_list(&runtime, &set.kubeconfig, &context) else {
+            return HashSet::new();
+        };
+        firsts.push(start.first_rows);
+        completes.push(start.complete);
+        listed = Some(start);
+    }
+    let Listed {
+        mut app,
+        mut terminal,
+        mut rx,
+        cancel,
+        ..
+    } = listed.expect("at least one start");
+    firsts.sort();
+    completes.sort();
     println!(
-        "  first pod rows drawn after start:        {:>8.3} s",
-        first_rows.unwrap_or_default().as_secs_f64()
+        "  first pod rows drawn after start:        {:>8.3} s median, {:.3} s max of {starts} starts",
+        firsts[firsts.len() / 2].as_secs_f64(),
+        firsts[firsts.len() - 1].as_secs_f64(),
     );
     println!(
-        "  complete pods table ({PODS}) drawn:     {:>8.3} s  (target ≤ 1.5 s)",
-        complete.as_secs_f64()
+        "  complete pods table ({PODS}) drawn:     {:>8.3} s median, {:.3} s max of {starts} starts  (target ≤ 1.5 s)",
+        completes[completes.len() / 2].as_secs_f64(),
+        completes[completes.len() - 1].as_secs_f64(),
     );
 
     // A change through the API until it is applied and drawn.
@@ -311,58 +377,54 @@ fn in_process(kubeconfig: &Path) -> HashSet<String> {
 
 /// Run the real binary on the pods view under tmux, let it settle, then sample.
 fn real_binary(dir: &Path, kubeconfig: &Path, load: &str, cpu_target: f64) {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("  (tmux not installed: real-binary figures skipped)");
-        return;
+    let tmux = match terminal_client::Tmux::new() {
+        Ok(tmux) => tmux,
+        Err(why) => {
+            println!("  ({why}: real-binary figures skipped)");
+            return;
+        }
+    };
+    let args = [
+        "--kubeconfig".into(),
+        kubeconfig.display().to_string(),
+        "-A".into(),
+    ];
+    let env = [
+        (
+            "PILOTHOUSE_DATA".into(),
+            dir.join("data").display().to_string(),
+        ),
+        (
+            "PILOTHOUSE_CONFIG".into(),
+            dir.join("config").display().to_string(),
+        ),
+    ];
+    let pid = match tmux.start(Path::new(BIN), &args, &env) {
+        Ok(pid) => pid,
+        Err(why) => {
+            println!("  real binary did not start: {why}");
+            return;
+        }
+    };
+    // The pods view, once it has drawn (a key typed before it reads the terminal raw can
+    // be lost).
+    let started = Instant::now();
+    while tmux.screen().trim().is_empty() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
     }
-    let session = format!("pilothouse-bench-{}", std::process::id());
-    let command = format!("{BIN} --kubeconfig {} -A; sleep 1", kubeconfig.display());
-    let status = Command::new("tmux")
-        .args(["new-session", "-d", "-x", "200", "-y", "50", "-s", &session])
-        .arg(command)
-        .env("PILOTHOUSE_DATA", dir.join("data"))
-        .env("PILOTHOUSE_CONFIG", dir.join("config"))
-        .status()
-        .expect("tmux");
-    assert!(status.success());
-    std::thread::sleep(Duration::from_millis(500));
-    let _ = Command::new("tmux")
-        .args(["send-keys", "-t", &session, "3"])
-        .status();
-    let pid = find_pid(kubeconfig);
+    let _ = tmux.run(&["send-keys", "3"]);
     // Settle: the initial list, then a steady state.
     std::thread::sleep(Duration::from_secs(10));
-    let rss_before = pid.map(rss_mb).unwrap_or_default();
+    let rss_before = rss_mb(pid);
     // Metrics rounds come every 15–60 s (paced by what a round costs): a shorter window
     // could hold none of them and read as idle as no console at all.
     let window = Duration::from_secs(120);
-    let cpu = pid.map(|p| cpu_percent(p, window)).unwrap_or_default();
-    let rss_after = pid.map(rss_mb).unwrap_or_default();
+    let cpu = cpu_percent(pid, window);
+    let rss_after = rss_mb(pid);
     println!(
         "  real binary, pods view, {load}: CPU {cpu:>5.2}% of a core over {}s  (target ≤ {cpu_target}%); RSS {rss_before:.0} → {rss_after:.0} MB  (target ≤ 150 MB)",
         window.as_secs()
     );
-    let _ = Command::new("tmux")
-        .args(["kill-session", "-t", &session])
-        .status();
-}
-
-fn find_pid(kubeconfig: &Path) -> Option<u32> {
-    let needle = kubeconfig.display().to_string();
-    for _ in 0..50 {
-        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            if cmdline.starts_with(BIN) && cmdline.contains(&needle) && !cmdline.contains(" sim ") {
-                return Some(pid);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    None
 }
 
 fn cpu_ticks(pid: u32) -> u64 {

@@ -24,7 +24,7 @@ struct Client {
     program: PathBuf,
     args: Vec<String>,
     env: Vec<(String, String)>,
-    /// Keys sent right after it starts (to open its pods view).
+    /// Keys sent once it has drawn its first screen (to open its pods view).
     keys: Vec<&'static str>,
 }
 
@@ -107,12 +107,19 @@ fn run_client(
     let tmux = Tmux::new()?;
     let started = Instant::now();
     let pid = tmux.start(&client.program, &client.args, &client.env)?;
-    for key in &client.keys {
-        tmux.run(&["send-keys", key])?;
-    }
+    let mut keys_sent = false;
     let first_rows = loop {
-        if shows_a_pod(&tmux.screen(), pod_names) {
+        let screen = tmux.screen();
+        if shows_a_pod(&screen, pod_names) {
             break Some(started.elapsed());
+        }
+        // Keys go once it has drawn: typed before it reads the terminal raw, they can be
+        // lost, and the pods view would never open.
+        if !keys_sent && !screen.trim().is_empty() {
+            for key in &client.keys {
+                tmux.run(&["send-keys", key])?;
+            }
+            keys_sent = true;
         }
         if started.elapsed() > Duration::from_secs(120) {
             break None;

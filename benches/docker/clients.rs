@@ -17,19 +17,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::terminal_client::{Tmux, find, rss_of};
+use super::terminal_client::{Client, Tmux, find, rss_of};
 use super::{Engine, Figures, stat_ticks, ticks_percent};
-
-/// A terminal Docker client to measure.
-struct Client {
-    label: &'static str,
-    program: PathBuf,
-    args: Vec<String>,
-    /// Environment for the client.
-    env: Vec<(String, String)>,
-    /// Keys sent once it has drawn (to open its containers view).
-    keys: Vec<&'static str>,
-}
 
 /// Measure every client that is installed, one after the other.
 pub async fn compare(engine: &Engine, baseline: &Figures, window: Duration) {

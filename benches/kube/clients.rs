@@ -15,18 +15,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::terminal_client::{Tmux, find, rss_of};
+use super::terminal_client::{Client, Tmux, find, rss_of};
 use super::{cpu_ticks, env_secs};
-
-/// A terminal Kubernetes client to measure.
-struct Client {
-    label: &'static str,
-    program: PathBuf,
-    args: Vec<String>,
-    env: Vec<(String, String)>,
-    /// Keys sent once it has drawn its first screen (to open its pods view).
-    keys: Vec<&'static str>,
-}
 
 /// Measure every client that is installed against the cluster `kubeconfig` names, whose
 /// pods are `pod_names`.

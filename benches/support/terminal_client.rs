@@ -5,6 +5,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A terminal client to measure: ours or a peer's.
+pub struct Client {
+    pub label: &'static str,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// Environment for the client.
+    pub env: Vec<(String, String)>,
+    /// Keys sent once it has drawn (to open the view being measured).
+    pub keys: Vec<&'static str>,
+}
+
 /// Where a peer client is: `$var`, else `installed` when it exists, else `name` on `PATH`.
 pub fn find(name: &str, var: &str, installed: Option<&str>) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(var) {

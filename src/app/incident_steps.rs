@@ -38,8 +38,7 @@ impl App {
             .ui
             .incident
             .as_ref()
-            .and_then(|d| d.incident.runbook(&runbook.id))
-            .and_then(|p| p.step(&step.id))
+            .and_then(|d| d.incident.step(&runbook.id, &step.id))
             .cloned();
         let mut changed = false;
         let started = match progress.as_ref().map(|p| (&p.status, p.changed_at)) {
@@ -95,8 +94,7 @@ impl App {
             .ui
             .incident
             .as_ref()
-            .and_then(|d| d.incident.runbook(&runbook.id))
-            .and_then(|p| p.step(&step.id))
+            .and_then(|d| d.incident.step(&runbook.id, &step.id))
             .is_some_and(|p| p.status == StepStatus::InProgress);
         let ours = StepRef {
             runbook: runbook.id.clone(),
@@ -166,8 +164,7 @@ impl App {
                     .ui
                     .incident
                     .as_ref()
-                    .and_then(|d| d.incident.runbook(&runbook.id))
-                    .and_then(|p| p.step(&step.id))
+                    .and_then(|d| d.incident.step(&runbook.id, &step.id))
                     .map_or(0, |p| p.ticked.len());
                 if ticked < items.len() {
                     self.set_status(
@@ -287,8 +284,7 @@ impl App {
         let key = crate::runbook::fill(&items[item], &params);
         let ticked = desk
             .incident
-            .runbook(&runbook.id)
-            .and_then(|p| p.step(&step.id))
+            .step(&runbook.id, &step.id)
             .is_some_and(|p| p.ticked.contains(&key));
         let _ = record_check(&mut desk.incident, &runbook.id, &step.id, &key, !ticked);
         // Ticking moves to the next item, as a check list is walked down.
@@ -297,8 +293,7 @@ impl App {
         }
         let pending = desk
             .incident
-            .runbook(&runbook.id)
-            .and_then(|p| p.step(&step.id))
+            .step(&runbook.id, &step.id)
             .is_some_and(|p| p.status == StepStatus::Pending);
         if pending {
             self.set_step(&runbook.id, &step.id, StepStatus::InProgress, now);

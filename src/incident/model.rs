@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::progress::RunbookProgress;
+use super::progress::{RunbookProgress, StepProgress};
 use super::scope;
 use super::severity::Severity;
 use super::timeline::{self, EntryKind, TimelineEntry};
@@ -228,6 +228,11 @@ impl Incident {
     /// The attached runbook with this id.
     pub fn runbook(&self, runbook_id: &str) -> Option<&RunbookProgress> {
         self.runbooks.iter().find(|r| r.runbook_id == runbook_id)
+    }
+
+    /// The progress of one step of an attached runbook, if it has any.
+    pub fn step(&self, runbook_id: &str, step_id: &str) -> Option<&StepProgress> {
+        self.runbook(runbook_id)?.step(step_id)
     }
 }
 

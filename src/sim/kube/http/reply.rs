@@ -26,6 +26,12 @@ pub fn json(status: u16, value: &Value) -> Response {
     with_type(status, "application/json", Body::from(body))
 }
 
+/// Any serializable body, written without building a `Value` tree first.
+pub fn json_of<T: serde::Serialize>(status: u16, value: &T) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    with_type(status, "application/json", Body::from(body))
+}
+
 /// JSON that is already encoded (a stored object).
 pub fn raw_json(status: u16, bytes: Bytes) -> Response {
     with_type(status, "application/json", Body::from(bytes))

@@ -4,8 +4,6 @@
 //! finish a graceful deletion. Each step reads the pod, writes its next state and sets
 //! the one timer for the step after.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Node, Pod};
 
@@ -164,20 +162,12 @@ fn bind(env: &mut Env, mut pod: Pod) {
         pod.metadata.name.as_deref().unwrap_or_default()
     );
     let uid = pod.metadata.uid.clone().unwrap_or_default();
-    let mut load: HashMap<&str, usize> = HashMap::new();
-    for p in env.store.list(Kind::Pod, None, None) {
-        if let Some(n) = p.summary.node.as_deref()
-            && !p.summary.phase.finished()
-        {
-            *load.entry(n).or_default() += 1;
-        }
-    }
     let chosen = env
         .store
         .list(Kind::Node, None, None)
         .filter(|n| n.summary.ready && n.label("node-role.kubernetes.io/control-plane").is_none())
         .filter(|n| !env.cluster.faults.node_down(env.secs, n.name()))
-        .min_by_key(|n| load.get(n.name()).copied().unwrap_or(0))
+        .min_by_key(|n| env.store.pods_on_node(n.name()))
         .map(|n| n.name().to_string());
     let Some(node) = chosen else {
         pod_status::set_condition(

@@ -661,6 +661,40 @@ fn five_seconds_of_api_latency_leave_the_ui_responsive() {
 }
 
 #[test]
+fn a_metrics_round_in_flight_ends_when_its_context_is_cancelled() {
+    // A switched-away context must not keep a metrics request open: on a big cluster the
+    // API server would still build the whole answer for nobody.
+    let h = Harness::sim("default", 20.0);
+    let client = h.client("sim-prod");
+    fault(
+        &h,
+        &client,
+        serde_json::json!({"kind": "api_latency", "latency_ms": 5000}),
+    );
+    let (tx, _rx) = mpsc::channel(16);
+    let cancel = CancellationToken::new();
+    let (_listed_tx, listed) = tokio::sync::watch::channel(true);
+    let sampler = h.runtime.spawn(source::metrics::sample(
+        client,
+        "sim-prod".into(),
+        None,
+        Duration::from_secs(15),
+        listed,
+        EventSink::new(tx),
+        cancel.clone(),
+    ));
+    // Let the round's first request go out and wait on the latency.
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    cancel.cancel();
+    h.runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(3), sampler).await })
+        .expect("the sampler ends without waiting for the answer")
+        .expect("the sampler does not panic");
+    assert!(t.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
 fn workload_logs_follow_pods_across_a_rolling_restart() {
     let mut h = Harness::sim("default", 10.0);
     h.connect(&["sim-prod"], Some("shop"));

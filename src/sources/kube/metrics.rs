@@ -164,17 +164,24 @@ pub async fn sample(
     let mut known_available: Option<bool> = None;
     loop {
         let started = tokio::time::Instant::now();
-        let pods = match get(&client, &pods_path(namespace.as_deref())).await {
-            Ok(text) => pod_samples(&text),
-            Err(e) => Err(e),
+        // A round in flight is dropped on cancel (a context switched away, the console
+        // quitting): its requests would still cost the API server a 50,000-pod answer.
+        let round = async {
+            let pods = get(&client, &pods_path(namespace.as_deref())).await?;
+            let pods = pod_samples(&pods)?;
+            // Nodes may be refused (a namespaced viewer) while pods are allowed.
+            let nodes = match get(&client, "/apis/metrics.k8s.io/v1beta1/nodes").await {
+                Ok(text) => node_samples(&text).unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            Ok::<_, kube::Error>((pods, nodes))
         };
-        let (available, wait) = match pods {
-            Ok(pods) => {
-                // Nodes may be refused (a namespaced viewer) while pods are allowed.
-                let nodes = match get(&client, "/apis/metrics.k8s.io/v1beta1/nodes").await {
-                    Ok(text) => node_samples(&text).unwrap_or_default(),
-                    Err(_) => Vec::new(),
-                };
+        let sampled = tokio::select! {
+            _ = cancel.cancelled() => return,
+            sampled = round => sampled,
+        };
+        let (available, wait) = match sampled {
+            Ok((pods, nodes)) => {
                 let event = SourceEvent::Usage {
                     context: context.clone(),
                     pods,

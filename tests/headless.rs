@@ -157,6 +157,34 @@ fn enter_on_a_workload_shows_its_pods_and_l_opens_logs() {
 }
 
 #[test]
+fn an_open_filter_prompt_warms_the_tables_haystacks_between_keys_and_then_rests() {
+    let mut app = fixture_app("dark");
+    press(&mut app, KeyAction::ViewPods);
+    app.prepare_frame();
+    // Nothing to do with no prompt open, however cold the haystacks are.
+    assert!(!app.has_background_work());
+    type_text(&mut app, "/");
+    app.prepare_frame();
+    assert!(
+        app.has_background_work(),
+        "the prompt opened: haystacks to build"
+    );
+    let mut slices = 0;
+    while app.has_background_work() {
+        app.do_background_work();
+        slices += 1;
+        assert!(slices < 100, "the warm-up never rests");
+    }
+    // The filter then answers as it would have cold.
+    type_text(&mut app, "x2k4q");
+    app.prepare_frame();
+    assert_eq!(app.ui.table(ViewKind::Pods).rows.len(), 1);
+    assert!(!app.has_background_work());
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.has_background_work());
+}
+
+#[test]
 fn log_filter_keeps_only_matching_lines() {
     let mut app = fixture_app("dark");
     press(&mut app, KeyAction::ViewPods);

@@ -163,15 +163,15 @@ impl App {
         true
     }
 
-    /// Whether incremental filtering or searching has work left.
-    pub fn has_background_work(&self) -> bool {
+    /// Whether the log pane's incremental filtering or searching has work left.
+    pub(super) fn has_log_work(&self) -> bool {
         self.log_pane
             .as_ref()
             .is_some_and(|pane| self.logs_ingested || pane.pending_work())
     }
 
     /// One bounded slice of that work; marks the screen dirty if the pane changed.
-    pub fn do_background_work(&mut self) {
+    pub(super) fn do_log_work(&mut self) {
         self.logs_ingested = false;
         if let Some(pane) = self.log_pane.as_mut()
             && pane.do_work(&self.logs, WORK_BUDGET_LINES)

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod alerts_glue;
+mod background;
 mod backups_glue;
 mod docker_glue;
 pub mod event_loop;

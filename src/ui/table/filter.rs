@@ -153,6 +153,9 @@ pub(super) struct Haystacks {
     garbage: usize,
     /// The haystack of an item that is not cached.
     scratch: String,
+    /// How many items of the sorted order a warm-up has built, since the arena was last
+    /// emptied ([`OrderCache::warm_haystacks`](super::order::OrderCache::warm_haystacks)).
+    pub(super) warmed: usize,
 }
 
 impl fmt::Debug for Haystacks {
@@ -192,10 +195,29 @@ impl Haystacks {
                 self.text.clear();
                 self.spans.clear();
                 self.garbage = 0;
+                self.warmed = 0;
                 self.dense = changes.is_some();
             }
         }
         self.synced = Some(revision);
+    }
+
+    /// Whether the haystacks are current for `revision` (as of the last sync).
+    pub(super) fn synced_at(&self, revision: u64) -> bool {
+        self.synced == Some(revision)
+    }
+
+    /// Whether haystacks are kept between keystrokes (the spec reports its changes).
+    pub(super) fn cached(&self) -> bool {
+        self.dense
+    }
+
+    /// Whether `item`'s haystack is in the arena.
+    #[cfg(test)]
+    pub(super) fn built(&self, item: u32) -> bool {
+        self.spans
+            .get(item as usize)
+            .is_some_and(|s| s.start != u32::MAX)
     }
 
     fn forget(&mut self, item: usize) {
